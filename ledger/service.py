@@ -1,0 +1,289 @@
+"""The ledger service: validate → verify → authorize → check invariants → chain → store, for a batch.
+
+This is the only writer of the store. The CLI, the HTTP API and the Kafka ingest worker all call
+:meth:`LedgerService.append`; none of them holds any ledger logic of its own.
+
+A batch is decided event by event against the state its earlier events produced, then committed in one
+transaction. Rejections never stop the others and never write anything. If another writer got in first (a
+version conflict on a stream, or a registry change), the touched aggregates are evicted and the whole batch is
+decided again — a stream is never forked.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
+
+from ledger.errors import (
+    AuthorizationError,
+    ElevatorUnknownError,
+    InvariantError,
+    LedgerError,
+    SubmissionError,
+    VersionConflictError,
+)
+from ledger.registry import Registry
+from ledger.signatures import SignatureChecker
+from ledger.store import IndexEntry, IndexRow, LedgerBatch, OffsetUpdate, RegistryChangedError, Store, Stream
+from ledger.submission import Submission, parse_line
+
+__all__ = ["MAX_CLOCK_SKEW_S", "LedgerService", "Outcome", "Receipt"]
+
+MAX_CLOCK_SKEW_S = 300
+_MAX_ATTEMPTS = 8
+
+
+@dataclass(slots=True)
+class Receipt:
+    event_id: str
+    stream: str
+    equipment_code: str | None
+    seq: int
+    hash: str
+    position: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "equipment_code": self.equipment_code,
+            "stream": self.stream,
+            "seq": self.seq,
+            "hash": self.hash,
+            "position": self.position,
+        }
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one submission: a receipt (new or, for a duplicate, the original) or an error."""
+
+    receipt: Receipt | None = None
+    error: LedgerError | None = None
+    duplicate: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return self.receipt is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"status": "rejected", "error": self.error.to_dict()}
+        assert self.receipt is not None
+        return {"status": "duplicate" if self.duplicate else "accepted", **self.receipt.to_dict()}
+
+
+def _receipt_for(row: IndexRow) -> Receipt:
+    code = row.stream_key if row.stream_kind == "elevator" else None
+    return Receipt(row.event_id, f"{row.stream_kind}:{row.stream_key}", code, row.seq, row.hash.hex(), row.position)
+
+
+class LedgerService:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        signatures: SignatureChecker | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.signatures = signatures or SignatureChecker()
+        self.registry = Registry()
+        self.registry_position = 0
+
+    # --- public ----------------------------------------------------------------------------------------------
+
+    def append_lines(self, lines: Sequence[bytes | str]) -> list[Outcome]:
+        """Parse and append JSON lines; a line that does not parse gets its schema error."""
+        items: list[Submission | LedgerError] = []
+        for line in lines:
+            try:
+                items.append(parse_line(line))
+            except LedgerError as e:
+                items.append(e)
+        return self.append(items)
+
+    def append(
+        self, items: Sequence[Submission | LedgerError], *, offsets: Sequence[OffsetUpdate] = ()
+    ) -> list[Outcome]:
+        """Decide and commit a batch. ``items`` may carry parse errors, which are passed through as outcomes."""
+        for attempt in range(_MAX_ATTEMPTS):
+            self.refresh_registry()
+            saved_registry = self._registry_checkpoint(items)
+            run = _BatchRun(self, items)
+            outcomes = run.decide_all()
+            try:
+                run.commit(offsets)
+            except (StoreIntegrityError, RegistryChangedError):
+                self.store.evict(run.touched_ids())
+                self._restore_registry(saved_registry)
+                if attempt + 1 == _MAX_ATTEMPTS:
+                    raise VersionConflictError("the batch kept conflicting with another writer") from None
+                continue
+            except BaseException:
+                self.store.evict(run.touched_ids())
+                self._restore_registry(saved_registry)
+                raise
+            return outcomes
+        raise AssertionError("unreachable")
+
+    def refresh_registry(self) -> None:
+        """Fold registry events recorded since the last look (by any writer) into the registry."""
+        while True:
+            rows = self.store.index.scan(self.registry_position, 1000, stream_kind="org")
+            if not rows:
+                return
+            for row, record in rows:
+                self.registry.apply(parse_line(record))
+                self.registry_position = row.position
+
+    # --- internals -------------------------------------------------------------------------------------------
+
+    def _registry_checkpoint(self, items: Sequence[Submission | LedgerError]) -> tuple[Registry, int] | None:
+        if any(isinstance(item, Submission) and item.stream.kind == "org" for item in items):
+            return copy.deepcopy(self.registry), self.registry_position
+        return None
+
+    def _restore_registry(self, saved: tuple[Registry, int] | None) -> None:
+        if saved is not None:
+            self.registry, self.registry_position = saved
+
+
+class _BatchRun:
+    """One attempt at deciding and committing a batch."""
+
+    def __init__(self, service: LedgerService, items: Sequence[Submission | LedgerError]) -> None:
+        self.service = service
+        self.registry = service.registry
+        self.store = service.store
+        self.items = items
+        self.subs = [item for item in items if isinstance(item, Submission)]
+        self.streams: dict[Any, Stream | None] = {}
+        self.touched: dict[Any, Stream] = {}
+        self.events: list[Stream.Event] = []  # in decision order, which becomes the global order
+        self.batch = LedgerBatch(org_head=service.registry_position)
+        self.pending: dict[str, tuple[Submission, Receipt]] = {}
+        self.receipts: list[Receipt] = []
+        self.now = int(service.clock())
+
+    def decide_all(self) -> list[Outcome]:
+        self.stored = self.store.lookup_events(self._ids_to_look_up())
+        verified = self.service.signatures.prefetch(self.subs, self.registry)
+        outcomes = []
+        for item in self.items:
+            if isinstance(item, LedgerError):
+                outcomes.append(Outcome(error=item))
+                continue
+            try:
+                outcomes.append(self._decide(item, verified))
+            except SubmissionError as e:
+                outcomes.append(Outcome(error=e))
+        return outcomes
+
+    def commit(self, offsets: Sequence[OffsetUpdate]) -> None:
+        self.batch.offsets = list(offsets)
+        if not self.batch.entries and not offsets:
+            return
+        self.store.save(self.events, list(self.touched.values()), self.batch)
+        for receipt, position in zip(self.receipts, self.batch.positions, strict=True):
+            receipt.position = position
+
+    def touched_ids(self) -> list[Any]:
+        return list(self.touched)
+
+    def _ids_to_look_up(self) -> list[str]:
+        ids = {sub.event_id for sub in self.subs}
+        ids.update(sub.envelope.corrects for sub in self.subs if sub.envelope.corrects)
+        return sorted(ids)
+
+    def _decide(self, sub: Submission, verified: dict[int, bool]) -> Outcome:
+        duplicate = self._duplicate(sub)
+        if duplicate is not None:
+            return duplicate
+        if sub.occurred_at > self.now + MAX_CLOCK_SKEW_S:
+            raise InvariantError("future", "occurred_at is in the future")
+        key = self.registry.key_for(sub)
+        self.service.signatures.require(sub, key, verified)
+        self.registry.authorize(sub)
+        if sub.envelope.corrects is not None:
+            self._check_correction(sub)
+        stream = self._stream(sub)
+        if sub.stream.kind == "org":
+            self.registry.check_registry_event(sub)
+        elif stream is None:
+            _check_new_elevator(sub, self.registry)
+        else:
+            assert stream.elevator is not None
+            stream.elevator.check(sub, self.registry)
+        return Outcome(receipt=self._append(sub, stream))
+
+    def _duplicate(self, sub: Submission) -> Outcome | None:
+        row = self.stored.get(sub.event_id)
+        if row is not None:
+            if self.store.index.record_at(row.position) != sub.record:
+                raise InvariantError("event_id_reused", f"event_id {sub.event_id} is already used by another event")
+            return Outcome(receipt=_receipt_for(row), duplicate=True)
+        earlier = self.pending.get(sub.event_id)
+        if earlier is not None:
+            if earlier[0].record != sub.record:
+                raise InvariantError("event_id_reused", f"event_id {sub.event_id} is already used in this batch")
+            return Outcome(receipt=earlier[1], duplicate=True)
+        return None
+
+    def _check_correction(self, sub: Submission) -> None:
+        target_id = sub.envelope.corrects
+        row = self.stored.get(target_id or "")
+        if row is not None:
+            target = (f"{row.stream_kind}:{row.stream_key}", row.type, row.org)
+        elif target_id in self.pending:
+            original = self.pending[target_id][0]
+            target = (str(original.stream), original.type, original.org)
+        else:
+            raise InvariantError("unknown_reference", f"corrects {target_id}, which is not in the ledger")
+        if target[0] != str(sub.stream) or target[1] != sub.type:
+            raise InvariantError("correction_mismatch", "a correction has the corrected event's type and stream")
+        if target[2] != sub.org and sub.role != "regulator":
+            raise AuthorizationError("only the recording organization or a regulator corrects an event",
+                                     code="relationship.missing")
+
+    def _stream(self, sub: Submission) -> Stream | None:
+        stream_id = sub.stream.id
+        if stream_id not in self.streams:
+            self.streams[stream_id] = self.store.load(sub.stream)
+        return self.streams[stream_id]
+
+    def _append(self, sub: Submission, stream: Stream | None) -> Receipt:
+        if stream is None:
+            stream = Stream.open(sub)
+            self.streams[stream.id] = stream
+        else:
+            stream.append(sub)
+        self.touched[stream.id] = stream
+        self.events.append(stream.pending_events[-1])
+        if sub.stream.kind == "org":
+            self.registry.apply(sub)
+        seq = stream.version
+        self.batch.entries.append(IndexEntry(
+            sub.event_id, sub.stream.kind, sub.stream.key, seq, sub.type, sub.org, sub.occurred_at, stream.head
+        ))
+        receipt = Receipt(sub.event_id, str(sub.stream), sub.equipment_code, seq, stream.head.hex())
+        self.receipts.append(receipt)
+        self.pending[sub.event_id] = (sub, receipt)
+        return receipt
+
+
+def _check_new_elevator(sub: Submission, registry: Registry) -> None:
+    """A new elevator stream starts with its Manufactured event, by the maker its code names."""
+    code = sub.equipment_code or ""
+    if sub.type != "Manufactured":
+        raise ElevatorUnknownError(f"elevator {code} has not been manufactured in this ledger")
+    maker = registry.orgs.get(sub.org)
+    if maker is None or maker.maker_code != code[4:9]:
+        raise AuthorizationError(
+            f"digits 5-9 of {code} ({code[4:9]}) are not the 制造单位代号 of {sub.org}", code="relationship.missing"
+        )

@@ -1,0 +1,22 @@
+"""Persistence: the eventsourcing application, its SQLite and PostgreSQL recorders and the ledger tables."""
+
+from ledger.store.application import LedgerApplication, Store
+from ledger.store.index import IndexEntry, IndexRow, LedgerBatch, OffsetUpdate, RegistryChangedError
+from ledger.store.stream import GENESIS_HASH, Stream, chain_hash
+from ledger.store.url import DEFAULT_STORE, StoreURL, parse_store_url
+
+__all__ = [
+    "DEFAULT_STORE",
+    "GENESIS_HASH",
+    "IndexEntry",
+    "IndexRow",
+    "LedgerApplication",
+    "LedgerBatch",
+    "OffsetUpdate",
+    "RegistryChangedError",
+    "Store",
+    "StoreURL",
+    "Stream",
+    "chain_hash",
+    "parse_store_url",
+]

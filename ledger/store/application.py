@@ -1,0 +1,100 @@
+"""The eventsourcing application that holds every stream, and the store facade the service layer uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper, ProcessRecorder
+from eventsourcing.utils import get_topic
+
+from ledger.store.index import IndexRow, LedgerBatch, LedgerIndexMixin
+from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.store.stream import RecordMapper, Stream, project_stream
+from ledger.store.url import StoreURL, parse_store_url
+from ledger.submission import StreamKey
+
+__all__ = ["LedgerApplication", "Store"]
+
+
+class LedgerApplication(Application[UUID]):
+    """One stream per elevator and per organization; the global notification log is the ledger's order."""
+
+    name = "LiftLedger"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return RecordMapper()
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+
+class Store:
+    """The ledger's storage: the eventsourcing application plus the ledger tables, behind one URL."""
+
+    def __init__(self, url: str | StoreURL | None = None, *, cache_size: int = 20_000) -> None:
+        self.url = url if isinstance(url, StoreURL) else parse_store_url(url)
+        recorder = LedgerSQLiteRecorder if self.url.kind == "sqlite" else LedgerPostgresRecorder
+        env = {
+            **self.url.eventsourcing_env(),
+            "PROCESS_RECORDER_TOPIC": get_topic(recorder),
+            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+            # Decisions run on the cached aggregate itself; a failed save evicts it (see evict()).
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+            "IS_SNAPSHOTTING_ENABLED": "n",
+        }
+        self.app = LedgerApplication(env=env)
+        recorder_instance: Any = self.app.recorder
+        self.index: LedgerIndexMixin = recorder_instance
+
+    # --- streams ---------------------------------------------------------------------------------------------
+
+    def load(self, key: StreamKey) -> Stream | None:
+        """The stream's aggregate (from the cache when warm), or None if it has no events."""
+        try:
+            stream: Stream = self.app.repository.get(key.id, projector_func=project_stream)
+        except AggregateNotFoundError:
+            return None
+        return stream
+
+    def save(self, events: Sequence[Stream.Event], streams: Sequence[Stream], batch: LedgerBatch) -> None:
+        """Append ``events`` in the order given (the order they were decided) with the batch's ledger rows.
+
+        ``Application.save(*aggregates)`` would group events by aggregate; the ledger's global order is the order
+        of decision, so the events themselves are handed over. Afterwards the aggregates' pending lists are
+        cleared and the aggregates cached, as ``Application.save`` would have done.
+        """
+        self.app.save(*events, ledger_batch=batch)
+        cache = self.app.repository.cache
+        for stream in streams:
+            stream.collect_events()
+            if cache is not None:
+                cache.put(stream.id, stream)
+
+    def evict(self, stream_ids: Sequence[UUID]) -> None:
+        """Drop cached aggregates whose in-memory state got ahead of the store (a failed save)."""
+        cache = self.app.repository.cache
+        if cache is None:
+            return
+        for stream_id in stream_ids:
+            try:
+                cache.get(stream_id, evict=True)
+            except KeyError:
+                pass
+
+    # --- reads -----------------------------------------------------------------------------------------------
+
+    def lookup_events(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
+        return self.index.lookup_events(event_ids)
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

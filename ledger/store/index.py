@@ -1,0 +1,311 @@
+"""What the ledger stores beside eventsourcing's events, written in the same transaction as them.
+
+- ``ledger_index``: one row per event in global order — ``position`` (the notification id), a dense Merkle
+  ``leaf`` number, the event id (unique: the idempotency key), stream, ``seq``, type, signer, ``occurred_at`` and
+  the chain ``hash``.
+- ``merkle_nodes``: every complete subtree of the RFC 9162 tree over the event hashes, by (level, index).
+- ``consumer_offsets``: for each Kafka consumer group, topic and partition, the next offset to consume, so that a
+  redelivered record is recognized (the exactly-once effect of the ingest worker).
+
+The dialect classes hold the SQL differences (placeholders, schemas, table names); everything else is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.errors import ConflictError, IntegrityError
+from ledger.merkle import MerkleAppender, NodeId, leaf_hash, range_nodes
+
+__all__ = ["IndexEntry", "IndexRow", "LedgerBatch", "LedgerIndexMixin", "OffsetUpdate", "RegistryChangedError"]
+
+
+class RegistryChangedError(ConflictError):
+    """Another writer recorded a registry event after this batch's decisions were made; decide again."""
+
+    code = "conflict.registry"
+
+
+class OffsetConflictError(ConflictError):
+    """Another consumer advanced these Kafka offsets first; this batch was (partly) already applied."""
+
+    code = "conflict.offsets"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    event_id: str
+    stream_kind: str
+    stream_key: str
+    seq: int
+    type: str
+    org: str
+    occurred_at: int
+    hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetUpdate:
+    group: str
+    topic: str
+    partition: int
+    expected: int | None  # the stored next offset this batch started from (None: none stored yet)
+    next_offset: int
+
+
+@dataclass(slots=True)
+class LedgerBatch:
+    """Passed through ``Application.save(..., ledger_batch=...)`` to the recorder."""
+
+    entries: list[IndexEntry] = field(default_factory=list)
+    org_head: int | None = None  # the org-stream position the decisions saw; None: do not check
+    offsets: list[OffsetUpdate] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # filled in by the recorder
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    position: int
+    leaf: int
+    event_id: str
+    stream_kind: str
+    stream_key: str
+    seq: int
+    type: str
+    org: str
+    occurred_at: int
+    hash: bytes
+
+
+INDEX_COLUMNS = "position, leaf, event_id, stream_kind, stream_key, seq, type, org, occurred_at, hash"
+
+
+class LedgerIndexMixin:
+    """Shared writes and reads of the ledger tables. Subclasses supply ``_sql`` and ``_read``."""
+
+    events_table_ref: str
+    index_table: str
+    nodes_table: str
+    offsets_table: str
+    rowid: str  # the events table's notification id column
+
+    def _sql(self, text: str) -> str:
+        """Adapt ``text`` (``?`` placeholders, ``{index}``-style table names) to the dialect."""
+        raise NotImplementedError
+
+    def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _format(self, text: str) -> str:
+        return text.format(
+            index=self.index_table, nodes=self.nodes_table, offsets=self.offsets_table,
+            events=self.events_table_ref, rowid=self.rowid,
+        )
+
+    def ledger_table_statements(self) -> list[str]:
+        return [
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {index} (position BIGINT PRIMARY KEY, leaf BIGINT NOT NULL UNIQUE, "
+                "event_id TEXT NOT NULL UNIQUE, stream_kind TEXT NOT NULL, stream_key TEXT NOT NULL, "
+                "seq BIGINT NOT NULL, type TEXT NOT NULL, org TEXT NOT NULL, occurred_at BIGINT NOT NULL, "
+                "hash {blob} NOT NULL)"
+            ),
+            self._sql("CREATE INDEX IF NOT EXISTS {index_name}_stream ON {index} (stream_key, seq)"),
+            self._sql("CREATE INDEX IF NOT EXISTS {index_name}_kind ON {index} (stream_kind, position)"),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {nodes} (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
+                "hash {blob} NOT NULL, PRIMARY KEY (level, idx))"
+            ),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {offsets} (consumer_group TEXT NOT NULL, topic TEXT NOT NULL, "
+                "kafka_partition INTEGER NOT NULL, next_offset BIGINT NOT NULL, "
+                "PRIMARY KEY (consumer_group, topic, kafka_partition))"
+            ),
+        ]
+
+    # --- writing, inside the events' transaction -------------------------------------------------------------
+
+    def _write_ledger_batch(self, cursor: Any, positions: Sequence[int], batch: LedgerBatch) -> None:
+        if len(positions) != len(batch.entries):
+            raise IntegrityError(f"{len(positions)} notification ids for {len(batch.entries)} index entries")
+        if batch.org_head is not None:
+            self._check_org_head(cursor, batch.org_head)
+        for update in batch.offsets:
+            self._advance_offset(cursor, update)
+        size = self._fetch_one(cursor, "SELECT COALESCE(MAX(leaf) + 1, 0) FROM {index}")
+        appender = MerkleAppender(size, self._fetch_nodes(cursor, range_nodes(0, size) if size else []))
+        nodes: list[tuple[int, int, bytes]] = []
+        rows = []
+        for leaf, (position, entry) in enumerate(zip(positions, batch.entries, strict=True), start=size):
+            rows.append((
+                position, leaf, entry.event_id, entry.stream_kind, entry.stream_key, entry.seq, entry.type,
+                entry.org, entry.occurred_at, entry.hash,
+            ))
+            nodes.extend((level, idx, digest) for (level, idx), digest in appender.append(leaf_hash(entry.hash)))
+        cursor.executemany(self._sql(f"INSERT INTO {{index}} ({INDEX_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"), rows)
+        cursor.executemany(self._sql("INSERT INTO {nodes} (level, idx, hash) VALUES (?,?,?)"), nodes)
+        batch.positions = list(positions)
+
+    def _check_org_head(self, cursor: Any, expected: int) -> None:
+        head = self._fetch_one(cursor, "SELECT COALESCE(MAX(position), 0) FROM {index} WHERE stream_kind = 'org'")
+        if head != expected:
+            raise RegistryChangedError(f"registry moved from position {expected} to {head} during the batch")
+
+    def _advance_offset(self, cursor: Any, update: OffsetUpdate) -> None:
+        key = (update.group, update.topic, update.partition)
+        cursor.execute(
+            self._sql("SELECT next_offset FROM {offsets} WHERE consumer_group=? AND topic=? AND kafka_partition=?"),
+            key,
+        )
+        row = cursor.fetchone()
+        stored = None if row is None else _values(row)[0]
+        if stored != update.expected:
+            raise OffsetConflictError(
+                f"{update.topic}[{update.partition}] for {update.group} is at {stored}, not {update.expected}"
+            )
+        if stored is None:
+            cursor.execute(self._sql("INSERT INTO {offsets} VALUES (?,?,?,?)"), (*key, update.next_offset))
+        else:
+            cursor.execute(
+                self._sql("UPDATE {offsets} SET next_offset=? WHERE consumer_group=? AND topic=? AND kafka_partition=?"),
+                (update.next_offset, *key),
+            )
+
+    def _fetch_one(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> Any:
+        cursor.execute(self._sql(text), params)
+        return _values(cursor.fetchone())[0]
+
+    def _fetch_nodes(self, cursor: Any, ids: Sequence[NodeId]) -> list[bytes]:
+        if not ids:
+            return []
+        found = {}
+        for level, idx, digest in self._select_nodes(cursor, ids):
+            found[(level, idx)] = bytes(digest)
+        missing = [node for node in ids if node not in found]
+        if missing:
+            raise IntegrityError(f"Merkle nodes missing from the store: {missing[:4]}")
+        return [found[node] for node in ids]
+
+    def _select_nodes(self, cursor: Any, ids: Sequence[NodeId]) -> list[tuple[int, int, bytes]]:
+        clause = " OR ".join("(level=? AND idx=?)" for _ in ids)
+        params = [value for node in ids for value in node]
+        cursor.execute(self._sql(f"SELECT level, idx, hash FROM {{nodes}} WHERE {clause}"), params)
+        return [tuple(_values(row)) for row in cursor.fetchall()]  # type: ignore[misc]
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def lookup_events(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
+        """Index rows for those of ``event_ids`` that are stored."""
+        found: dict[str, IndexRow] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = list(event_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._read(f"SELECT {INDEX_COLUMNS} FROM {{index}} WHERE event_id IN ({marks})", chunk):
+                found[row[2]] = _index_row(row)
+        return found
+
+    def record_at(self, position: int) -> bytes | None:
+        rows = self._read("SELECT state FROM {events} WHERE {rowid} = ?", (position,))
+        return bytes(rows[0][0]) if rows else None
+
+    def stream_rows(self, stream_key: str) -> list[tuple[IndexRow, bytes]]:
+        """A stream's events in ``seq`` order, each with its stored record."""
+        rows = self._read(
+            f"SELECT {_qualified(INDEX_COLUMNS, 'i')}, e.state FROM {{index}} i JOIN {{events}} e "
+            "ON e.{rowid} = i.position WHERE i.stream_key = ? ORDER BY i.seq",
+            (stream_key,),
+        )
+        return [(_index_row(row[:10]), bytes(row[10])) for row in rows]
+
+    def scan(self, after: int, limit: int, *, stream_kind: str | None = None) -> list[tuple[IndexRow, bytes]]:
+        """Events in global order with position > ``after``, with their records."""
+        where = "i.position > ?" + (" AND i.stream_kind = ?" if stream_kind else "")
+        params: list[Any] = [after] + ([stream_kind] if stream_kind else []) + [limit]
+        rows = self._read(
+            f"SELECT {_qualified(INDEX_COLUMNS, 'i')}, e.state FROM {{index}} i JOIN {{events}} e "
+            f"ON e.{{rowid}} = i.position WHERE {where} ORDER BY i.position LIMIT ?",
+            params,
+        )
+        return [(_index_row(row[:10]), bytes(row[10])) for row in rows]
+
+    def verify_scan(self, after: int, limit: int) -> list[tuple[Any, ...]]:
+        """Stored events in notification order, each with its index row if any (None columns when missing).
+
+        Row: (notification id, originator_id, originator_version, topic, state, *index columns).
+        """
+        return self._read(
+            f"SELECT e.{{rowid}}, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"{_qualified(INDEX_COLUMNS, 'i')} FROM {{events}} e LEFT JOIN {{index}} i ON i.position = e.{{rowid}} "
+            f"WHERE e.{{rowid}} > ? ORDER BY e.{{rowid}} LIMIT ?",
+            (after, limit),
+        )
+
+    def stream_head_before(self, stream_key: str, position: int) -> tuple[int, bytes] | None:
+        """(seq, hash) of the stream's last event before ``position``."""
+        rows = self._read(
+            "SELECT seq, hash FROM {index} WHERE stream_key = ? AND position < ? ORDER BY seq DESC LIMIT 1",
+            (stream_key, position),
+        )
+        return (int(rows[0][0]), bytes(rows[0][1])) if rows else None
+
+    def leaf_scan(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """(leaf, event hash) in leaf order for leaves > ``after``."""
+        rows = self._read("SELECT leaf, hash FROM {index} WHERE leaf > ? ORDER BY leaf LIMIT ?", (after, limit))
+        return [(int(leaf), bytes(digest)) for leaf, digest in rows]
+
+    def node_scan(self, level: int, after: int, limit: int) -> list[tuple[int, bytes]]:
+        rows = self._read(
+            "SELECT idx, hash FROM {nodes} WHERE level = ? AND idx > ? ORDER BY idx LIMIT ?", (level, after, limit)
+        )
+        return [(int(idx), bytes(digest)) for idx, digest in rows]
+
+    def counts(self) -> tuple[int, int, int]:
+        """(stored events, index rows, Merkle nodes)."""
+        events = self._read("SELECT COUNT(*) FROM {events}")[0][0]
+        index = self._read("SELECT COUNT(*) FROM {index}")[0][0]
+        nodes = self._read("SELECT COUNT(*) FROM {nodes}")[0][0]
+        return int(events), int(index), int(nodes)
+
+    def first_orphan_index_row(self) -> IndexRow | None:
+        """The first index row whose stored event is gone, if any."""
+        rows = self._read(
+            f"SELECT {_qualified(INDEX_COLUMNS, 'i')} FROM {{index}} i LEFT JOIN {{events}} e "
+            "ON e.{rowid} = i.position WHERE e.{rowid} IS NULL ORDER BY i.position LIMIT 1"
+        )
+        return _index_row(rows[0]) if rows else None
+
+    def max_event_position(self) -> int:
+        return int(self._read("SELECT COALESCE(MAX({rowid}), 0) FROM {events}")[0][0])
+
+    def org_head(self) -> int:
+        rows = self._read("SELECT COALESCE(MAX(position), 0) FROM {index} WHERE stream_kind = 'org'")
+        return int(rows[0][0])
+
+    def tree_size(self) -> int:
+        return int(self._read("SELECT COALESCE(MAX(leaf) + 1, 0) FROM {index}")[0][0])
+
+    def max_position(self) -> int:
+        return int(self._read("SELECT COALESCE(MAX(position), 0) FROM {index}")[0][0])
+
+    def consumer_offsets(self, group: str, topic: str) -> dict[int, int]:
+        rows = self._read(
+            "SELECT kafka_partition, next_offset FROM {offsets} WHERE consumer_group = ? AND topic = ?", (group, topic)
+        )
+        return {int(p): int(o) for p, o in rows}
+
+
+def _values(row: Any) -> Sequence[Any]:
+    """A row as a sequence, whether the driver returns tuples, sqlite3.Row or dicts (psycopg dict_row)."""
+    return tuple(row.values()) if isinstance(row, dict) else row
+
+
+def _qualified(columns: str, alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+def _index_row(row: Sequence[Any]) -> IndexRow:
+    return IndexRow(
+        int(row[0]), int(row[1]), row[2], row[3], row[4], int(row[5]), row[6], row[7], int(row[8]), bytes(row[9])
+    )

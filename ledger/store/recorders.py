@@ -1,0 +1,80 @@
+"""eventsourcing process recorders for SQLite and PostgreSQL that also keep the ledger tables (index.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
+from psycopg.sql import SQL
+
+from ledger.store.index import LedgerBatch, LedgerIndexMixin
+
+__all__ = ["LedgerPostgresRecorder", "LedgerSQLiteRecorder"]
+
+
+class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
+    index_table = "ledger_index"
+    nodes_table = "merkle_nodes"
+    offsets_table = "consumer_offsets"
+    events_table_ref = "stored_events"
+    rowid = "rowid"
+
+    def __init__(self, datastore: SQLiteDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.ledger_table_statements()]
+
+    def _sql(self, text: str) -> str:
+        return self._format(text.replace("{index_name}", "ledger_index").replace("{blob}", "BLOB"))
+
+    def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._sql(text), params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # The events' INSERT comes first: it takes SQLite's write lock before anything is read.
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        batch: LedgerBatch | None = kwargs.get("ledger_batch")
+        if batch is not None and positions is not None:
+            self._write_ledger_batch(c, positions, batch)
+        return positions
+
+
+class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
+    offsets_table = ""
+    rowid = "notification_id"
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
+        schema = datastore.schema
+        self.events_table_ref = f'"{schema}"."{events_table_name}"'
+        self.index_table = f'"{schema}".ledger_index'
+        self.nodes_table = f'"{schema}".merkle_nodes'
+        self.offsets_table = f'"{schema}".consumer_offsets'
+        self.sql_create_statements.extend(SQL(statement) for statement in self.ledger_table_statements())  # type: ignore[arg-type]
+
+    def _sql(self, text: str) -> str:
+        return self._format(text.replace("{index_name}", "ledger_index").replace("{blob}", "BYTEA")).replace("?", "%s")
+
+    def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(self._sql(text), params)  # type: ignore[arg-type]
+            return [tuple(row.values()) for row in cursor.fetchall()]
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One plain transaction: lock, insert events, then the ledger tables; any error rolls all of it back."""
+        batch: LedgerBatch | None = kwargs.get("ledger_batch")
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            self._insert_stored_events(cursor, stored_events)
+            positions = self._fetch_ids_after_insert_events(cursor, stored_events)
+            if batch is not None and positions is not None:
+                self._write_ledger_batch(cursor, positions, batch)
+        return positions
