@@ -1,0 +1,43 @@
+"""The ``liftledger`` command line. Each command group lives in its own module and registers its parsers here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from api.cli import demo, ledger_commands
+from api.cli.common import EXIT_FAILED, EXIT_USAGE
+from api.cli.output import err_console
+from ledger.errors import ConfigurationError, LedgerError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="liftledger",
+        description="LiftLedger: the signed, hash-chained, transparency-logged lifecycle ledger for elevators.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (ledger_commands, demo):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigurationError as e:
+        err_console.print(f"liftledger: {e.code}: {e.message}")
+        return EXIT_USAGE
+    except LedgerError as e:
+        err_console.print(f"liftledger: {e.code}: {e.message}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

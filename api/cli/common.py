@@ -1,0 +1,24 @@
+"""What every CLI command shares: exit codes and the --store option."""
+
+from __future__ import annotations
+
+import argparse
+
+from ledger.store import DEFAULT_STORE, Store
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "open_store", "store_argument"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # a verification failed, a submission was rejected, a lookup found nothing
+EXIT_USAGE = 2  # bad arguments or configuration
+
+
+def store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", default=None, metavar="URL",
+        help=f"sqlite:///PATH or postgresql://HOST:PORT/DB (default: $LIFTLEDGER_STORE or {DEFAULT_STORE})",
+    )
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store(getattr(args, "store", None))

@@ -1,0 +1,229 @@
+"""CLI commands of the ledger core: init, keys new, sign, append, events, verify."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
+from api.cli.output import console, err_console, print_json, print_json_lines, progress_bar
+from ledger.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
+from ledger.identifiers import format_instant, uscc_check_char
+from ledger.keys import SigningKey, load_signing_key, write_signing_key
+from ledger.service import LedgerService, Outcome
+from ledger.signatures import SignatureChecker
+from ledger.signing import new_event_id, sign_envelope
+from ledger.store import GENESIS_HASH
+from ledger.submission import MAX_LINE_BYTES, parse_line, parse_submission
+from ledger.verify import verify_store
+
+__all__ = ["register"]
+
+_BATCH = 2000
+DEFAULT_REGULATOR_ORG = "11310000MB0000001" + uscc_check_char("11310000MB0000001")
+GENESIS_VALID_FROM = "2000-01-01T00:00:00Z"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create the store and the genesis regulator and operator keys")
+    store_argument(p)
+    p.add_argument("--regulator-key-out", default="regulator.key", help="where to write the regulator key (0600)")
+    p.add_argument("--operator-key-out", default="operator.key", help="where to write the log operator's key")
+    p.add_argument("--regulator-org", default=DEFAULT_REGULATOR_ORG, help="the regulator's 统一社会信用代码")
+    p.add_argument("--regulator-name", default="市场监督管理局")
+    p.add_argument("--valid-from", default=GENESIS_VALID_FROM,
+                   help="from when the genesis key may sign (early enough to back-fill existing elevators' records)")
+    p.set_defaults(run=cmd_init)
+
+    keys = sub.add_parser("keys", help="key management").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("new", help="write a new Ed25519 key file and print its public key")
+    p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(run=cmd_keys_new)
+
+    p = sub.add_parser("sign", help="sign unsigned envelopes (JSON lines on stdin) with a key")
+    p.add_argument("--key", required=True)
+    p.set_defaults(run=cmd_sign)
+
+    p = sub.add_parser("append", help="append signed envelopes from a JSON-lines file (or - for stdin)")
+    store_argument(p)
+    p.add_argument("file")
+    p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+    p.add_argument("--threads", type=int, default=1, help="signature-verification threads")
+    p.set_defaults(run=cmd_append)
+
+    p = sub.add_parser("events", help="an elevator's (or organization's) events with seq, prev_hash and hash")
+    store_argument(p)
+    p.add_argument("stream", metavar="EQUIPMENT_CODE", help="设备代码 (or an organization's USCC)")
+    p.set_defaults(run=cmd_events)
+
+    p = sub.add_parser("verify", help="recompute every chain, signature, index row and Merkle node")
+    store_argument(p)
+    p.add_argument("--no-signatures", action="store_true", help="chains and Merkle log only")
+    p.add_argument("--workers", type=int, default=2, help="processes (independent elevators verify in parallel)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_verify)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        if store.index.max_position() > 0:
+            raise ConfigurationError(f"{store.url.display()} already holds a ledger; init only creates new ones")
+        regulator = SigningKey.generate()
+        operator = SigningKey.generate()
+        write_signing_key(regulator, args.regulator_key_out)
+        write_signing_key(operator, args.operator_key_out)
+        now = format_instant(int(time.time()))
+        genesis = sign_envelope({
+            "event_id": new_event_id(), "type": "RegistryGenesis", "occurred_at": now,
+            "actor": {"org": args.regulator_org, "role": "regulator"},
+            "payload": {"org": args.regulator_org, "name": args.regulator_name, "key_id": regulator.key_id,
+                        "public_key": regulator.public.base64, "valid_from": args.valid_from},
+        }, regulator)
+        outcome = LedgerService(store).append([parse_submission(genesis)])[0]
+        if outcome.error is not None:
+            raise outcome.error
+        print_json({
+            "store": store.url.display(), "regulator_org": args.regulator_org,
+            "regulator_key_id": regulator.key_id, "regulator_public_key": regulator.public.base64,
+            "regulator_key_file": str(Path(args.regulator_key_out)),
+            "operator_key_id": operator.key_id, "operator_public_key": operator.public.base64,
+            "operator_key_file": str(Path(args.operator_key_out)), "genesis": outcome.to_dict(),
+        })
+    return EXIT_OK
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    key = SigningKey.generate()
+    write_signing_key(key, args.out, overwrite=args.force)
+    print_json({"key_file": args.out, "key_id": key.key_id, "public_key": key.public.base64})
+    return EXIT_OK
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    key = load_signing_key(args.key)
+    failed = False
+    for number, line in enumerate(_input_lines(sys.stdin.buffer), start=1):
+        try:
+            if isinstance(line, LedgerError):
+                raise line
+            unsigned = orjson.loads(line)
+            if not isinstance(unsigned, dict):
+                raise SchemaError("an envelope is a JSON object")
+            signed = sign_envelope(unsigned, key)
+            parse_submission(signed)
+        except orjson.JSONDecodeError as e:
+            failed = True
+            err_console.print(f"line {number}: schema.invalid: not valid JSON: {e}")
+            continue
+        except LedgerError as e:
+            failed = True
+            err_console.print(f"line {number}: {e.code}: {e.message}")
+            continue
+        sys.stdout.buffer.write(orjson.dumps(signed) + b"\n")
+    sys.stdout.buffer.flush()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_append(args: argparse.Namespace) -> int:
+    source: BinaryIO = sys.stdin.buffer if args.file == "-" else _open_input(args.file)
+    total = None if args.file == "-" else Path(args.file).stat().st_size
+    show = args.progress or err_console.is_terminal
+    rejected = 0
+    with open_store(args) as store, progress_bar("append", total, enabled=show) as bar:
+        service = LedgerService(store, signatures=SignatureChecker(args.threads))
+        batch: list[bytes | LedgerError] = []
+        for line in _input_lines(source):
+            batch.append(line)
+            if len(batch) >= _BATCH:
+                rejected += _append_batch(service, batch)
+                bar.update(completed=source.tell() if total else 0, total=total)
+                batch = []
+        if batch:
+            rejected += _append_batch(service, batch)
+        bar.update(completed=total or 0, total=total)
+    return EXIT_FAILED if rejected else EXIT_OK
+
+
+def _append_batch(service: LedgerService, lines: list[bytes | LedgerError]) -> int:
+    items = []
+    for line in lines:
+        if isinstance(line, LedgerError):
+            items.append(line)
+            continue
+        try:
+            items.append(parse_line(line))
+        except LedgerError as e:
+            items.append(e)
+    outcomes: list[Outcome] = service.append(items)
+    print_json_lines(outcome.to_dict() for outcome in outcomes)
+    return sum(1 for outcome in outcomes if outcome.error is not None)
+
+
+def _open_input(path: str) -> BinaryIO:
+    try:
+        return open(path, "rb")  # noqa: SIM115  (closed at process exit; the CLI reads it to the end)
+    except OSError as e:
+        raise ConfigurationError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _input_lines(source: BinaryIO) -> Iterator[bytes | LedgerError]:
+    """Lines without their newline; an overlong or empty line becomes a SchemaError in its place."""
+    while True:
+        line = source.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_BYTES:
+            while line and not line.endswith(b"\n"):
+                line = source.readline(MAX_LINE_BYTES)
+            yield SchemaError(f"line is longer than {MAX_LINE_BYTES} bytes")
+            continue
+        line = line.rstrip(b"\r\n")
+        yield line if line.strip() else SchemaError("empty line")
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        rows = store.index.stream_rows(args.stream)
+        if not rows:
+            raise NotFoundError(f"no events for {args.stream}")
+        previous = GENESIS_HASH
+
+        def lines() -> Iterator[dict[str, object]]:
+            nonlocal previous
+            for row, record in rows:
+                envelope = orjson.loads(record)
+                yield {**envelope, "seq": row.seq, "position": row.position, "prev_hash": previous.hex(),
+                       "hash": row.hash.hex()}
+                previous = row.hash
+
+        print_json_lines(lines())
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        show = not args.json and err_console.is_terminal
+        with progress_bar("verify", store.index.max_event_position(), enabled=show) as bar:
+            report = verify_store(store.url, signatures=not args.no_signatures, workers=args.workers,
+                                  progress=lambda done, total: bar.update(completed=done, total=total),
+                                  store=store if args.workers <= 1 else None)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        summary = report.to_dict()
+        what = "chains, index and Merkle log" + ("" if args.no_signatures else ", signatures and keys")
+        if report.ok:
+            console.print(f"[green]OK[/green] verified {what}: {summary['events']} events in "
+                          f"{summary['elevators']} elevators and {summary['organizations']} organizations, "
+                          f"{summary['signatures_verified']} signatures, tree size {summary['tree_size']}, "
+                          f"{summary['merkle_nodes']} Merkle nodes, {summary['seconds']} s")
+        else:
+            console.print(f"[red]FAILED[/red] {report.failure}")
+    return EXIT_OK if report.ok else EXIT_FAILED
