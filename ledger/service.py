@@ -29,7 +29,16 @@ from ledger.errors import (
 )
 from ledger.registry import Registry
 from ledger.signatures import SignatureChecker
-from ledger.store import IndexEntry, IndexRow, LedgerBatch, OffsetUpdate, RegistryChangedError, Store, Stream
+from ledger.store import (
+    DeadLetter,
+    IndexEntry,
+    IndexRow,
+    LedgerBatch,
+    OffsetUpdate,
+    RegistryChangedError,
+    Store,
+    Stream,
+)
 from ledger.submission import Submission, parse_line
 
 __all__ = ["MAX_CLOCK_SKEW_S", "LedgerService", "Outcome", "Receipt"]
@@ -109,16 +118,24 @@ class LedgerService:
         return self.append(items)
 
     def append(
-        self, items: Sequence[Submission | LedgerError], *, offsets: Sequence[OffsetUpdate] = ()
+        self,
+        items: Sequence[Submission | LedgerError],
+        *,
+        offsets: Sequence[OffsetUpdate] = (),
+        dead_letters: Callable[[list[Outcome]], Sequence[DeadLetter]] | None = None,
     ) -> list[Outcome]:
-        """Decide and commit a batch. ``items`` may carry parse errors, which are passed through as outcomes."""
+        """Decide and commit a batch. ``items`` may carry parse errors, which are passed through as outcomes.
+
+        ``offsets`` (consumed Kafka positions) and the dead letters that ``dead_letters`` makes from the
+        outcomes are committed in the same transaction as the accepted events — or not at all.
+        """
         for attempt in range(_MAX_ATTEMPTS):
             self.refresh_registry()
             saved_registry = self._registry_checkpoint(items)
             run = _BatchRun(self, items)
             outcomes = run.decide_all()
             try:
-                run.commit(offsets)
+                run.commit(offsets, dead_letters(outcomes) if dead_letters else ())
             except (StoreIntegrityError, RegistryChangedError):
                 self.store.evict(run.touched_ids())
                 self._restore_registry(saved_registry)
@@ -185,9 +202,10 @@ class _BatchRun:
                 outcomes.append(Outcome(error=e))
         return outcomes
 
-    def commit(self, offsets: Sequence[OffsetUpdate]) -> None:
+    def commit(self, offsets: Sequence[OffsetUpdate], dead_letters: Sequence[DeadLetter] = ()) -> None:
         self.batch.offsets = list(offsets)
-        if not self.batch.entries and not offsets:
+        self.batch.dead_letters = list(dead_letters)
+        if not self.batch.entries and not offsets and not dead_letters:
             return
         self.store.save(self.events, list(self.touched.values()), self.batch)
         for receipt, position in zip(self.receipts, self.batch.positions, strict=True):

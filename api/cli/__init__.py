@@ -6,7 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from api.cli import demo, ledger_commands
+from api.cli import (
+    demo,
+    ledger_commands,
+    producer_commands,
+    projection_commands,
+    serve_commands,
+    transparency_commands,
+)
 from api.cli.common import EXIT_FAILED, EXIT_USAGE
 from api.cli.output import err_console
 from ledger.errors import ConfigurationError, LedgerError
@@ -20,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="LiftLedger: the signed, hash-chained, transparency-logged lifecycle ledger for elevators.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (ledger_commands, demo):
+    for module in (ledger_commands, transparency_commands, projection_commands, producer_commands,
+                   serve_commands, demo):
         module.register(sub)
     return parser
 

@@ -6,6 +6,9 @@
 - ``merkle_nodes``: every complete subtree of the RFC 9162 tree over the event hashes, by (level, index).
 - ``consumer_offsets``: for each Kafka consumer group, topic and partition, the next offset to consume, so that a
   redelivered record is recognized (the exactly-once effect of the ingest worker).
+- ``dead_letters``: every record the ingest worker refused, with its reason and original bytes and headers — an
+  outbox written atomically with the offsets, relayed to the dead-letter topic afterwards, so that records in =
+  events appended + duplicates + dead letters holds across any crash.
 
 The dialect classes hold the SQL differences (placeholders, schemas, table names); everything else is shared.
 """
@@ -19,7 +22,16 @@ from typing import Any
 from ledger.errors import ConflictError, IntegrityError
 from ledger.merkle import MerkleAppender, NodeId, leaf_hash, range_nodes
 
-__all__ = ["IndexEntry", "IndexRow", "LedgerBatch", "LedgerIndexMixin", "OffsetUpdate", "RegistryChangedError"]
+__all__ = [
+    "DeadLetter",
+    "IndexEntry",
+    "IndexRow",
+    "LedgerBatch",
+    "LedgerIndexMixin",
+    "OffsetConflictError",
+    "OffsetUpdate",
+    "RegistryChangedError",
+]
 
 
 class RegistryChangedError(ConflictError):
@@ -55,6 +67,20 @@ class OffsetUpdate:
     next_offset: int
 
 
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A consumed record the ledger refused, kept with everything needed to look at it again."""
+
+    group: str
+    topic: str
+    partition: int
+    offset: int
+    code: str
+    message: str
+    value: bytes
+    headers: bytes  # JSON list of [key, base64 value] pairs, as consumed
+
+
 @dataclass(slots=True)
 class LedgerBatch:
     """Passed through ``Application.save(..., ledger_batch=...)`` to the recorder."""
@@ -62,6 +88,7 @@ class LedgerBatch:
     entries: list[IndexEntry] = field(default_factory=list)
     org_head: int | None = None  # the org-stream position the decisions saw; None: do not check
     offsets: list[OffsetUpdate] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # filled in by the recorder
 
 
@@ -89,6 +116,7 @@ class LedgerIndexMixin:
     index_table: str
     nodes_table: str
     offsets_table: str
+    dead_letters_table: str
     rowid: str  # the events table's notification id column
 
     def _sql(self, text: str) -> str:
@@ -98,10 +126,14 @@ class LedgerIndexMixin:
     def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    def _write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``text`` once per row in one committed transaction (outside the event path)."""
+        raise NotImplementedError
+
     def _format(self, text: str) -> str:
         return text.format(
             index=self.index_table, nodes=self.nodes_table, offsets=self.offsets_table,
-            events=self.events_table_ref, rowid=self.rowid,
+            dead_letters=self.dead_letters_table, events=self.events_table_ref, rowid=self.rowid,
         )
 
     def ledger_table_statements(self) -> list[str]:
@@ -123,6 +155,13 @@ class LedgerIndexMixin:
                 "kafka_partition INTEGER NOT NULL, next_offset BIGINT NOT NULL, "
                 "PRIMARY KEY (consumer_group, topic, kafka_partition))"
             ),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {dead_letters} (consumer_group TEXT NOT NULL, topic TEXT NOT NULL, "
+                "kafka_partition INTEGER NOT NULL, kafka_offset BIGINT NOT NULL, code TEXT NOT NULL, "
+                "message TEXT NOT NULL, value {blob} NOT NULL, headers {blob} NOT NULL, "
+                "published INTEGER NOT NULL DEFAULT 0, "
+                "PRIMARY KEY (consumer_group, topic, kafka_partition, kafka_offset))"
+            ),
         ]
 
     # --- writing, inside the events' transaction -------------------------------------------------------------
@@ -134,6 +173,11 @@ class LedgerIndexMixin:
             self._check_org_head(cursor, batch.org_head)
         for update in batch.offsets:
             self._advance_offset(cursor, update)
+        if batch.dead_letters:
+            cursor.executemany(self._sql("INSERT INTO {dead_letters} VALUES (?,?,?,?,?,?,?,?,0)"), [
+                (d.group, d.topic, d.partition, d.offset, d.code, d.message, d.value, d.headers)
+                for d in batch.dead_letters
+            ])
         size = self._fetch_one(cursor, "SELECT COALESCE(MAX(leaf) + 1, 0) FROM {index}")
         appender = MerkleAppender(size, self._fetch_nodes(cursor, range_nodes(0, size) if size else []))
         nodes: list[tuple[int, int, bytes]] = []
@@ -288,6 +332,26 @@ class LedgerIndexMixin:
 
     def max_position(self) -> int:
         return int(self._read("SELECT COALESCE(MAX(position), 0) FROM {index}")[0][0])
+
+    def unpublished_dead_letters(self, group: str, limit: int = 1000) -> list[DeadLetter]:
+        rows = self._read(
+            "SELECT consumer_group, topic, kafka_partition, kafka_offset, code, message, value, headers "
+            "FROM {dead_letters} WHERE consumer_group = ? AND published = 0 "
+            "ORDER BY topic, kafka_partition, kafka_offset LIMIT ?",
+            (group, limit),
+        )
+        return [DeadLetter(r[0], r[1], int(r[2]), int(r[3]), r[4], r[5], bytes(r[6]), bytes(r[7])) for r in rows]
+
+    def mark_dead_letters_published(self, letters: Sequence[DeadLetter]) -> None:
+        """Record that ``letters`` reached the dead-letter topic (the outbox relay's second step)."""
+        self._write(
+            "UPDATE {dead_letters} SET published = 1 WHERE consumer_group = ? AND topic = ? AND kafka_partition = ? "
+            "AND kafka_offset = ?",
+            [(d.group, d.topic, d.partition, d.offset) for d in letters],
+        )
+
+    def dead_letter_count(self, group: str) -> int:
+        return int(self._read("SELECT COUNT(*) FROM {dead_letters} WHERE consumer_group = ?", (group,))[0][0])
 
     def consumer_offsets(self, group: str, topic: str) -> dict[int, int]:
         rows = self._read(

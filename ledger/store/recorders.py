@@ -19,6 +19,7 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
     index_table = "ledger_index"
     nodes_table = "merkle_nodes"
     offsets_table = "consumer_offsets"
+    dead_letters_table = "dead_letters"
     events_table_ref = "stored_events"
     rowid = "rowid"
 
@@ -36,6 +37,10 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
             cursor.execute(self._sql(text), params)
             return [tuple(row) for row in cursor.fetchall()]
 
+    def _write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.executemany(self._sql(text), rows)
+
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The events' INSERT comes first: it takes SQLite's write lock before anything is read.
         positions = super()._insert_events(c, stored_events, **kwargs)
@@ -47,6 +52,7 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
 
 class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
     offsets_table = ""
+    dead_letters_table = ""
     rowid = "notification_id"
 
     def __init__(
@@ -59,6 +65,7 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
         self.index_table = f'"{schema}".ledger_index'
         self.nodes_table = f'"{schema}".merkle_nodes'
         self.offsets_table = f'"{schema}".consumer_offsets'
+        self.dead_letters_table = f'"{schema}".dead_letters'
         self.sql_create_statements.extend(SQL(statement) for statement in self.ledger_table_statements())  # type: ignore[arg-type]
 
     def _sql(self, text: str) -> str:
@@ -68,6 +75,10 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
             cursor.execute(self._sql(text), params)  # type: ignore[arg-type]
             return [tuple(row.values()) for row in cursor.fetchall()]
+
+    def _write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cursor.executemany(self._sql(text), rows)  # type: ignore[arg-type]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """One plain transaction: lock, insert events, then the ledger tables; any error rolls all of it back."""

@@ -131,3 +131,32 @@ def test_verify_passes_on_both_backends(ledger: Ledger) -> None:
     report = verify_store(ledger.store.url)
     assert report.ok, report.failure
     assert report.events == report.signatures == report.tree_size
+
+
+def test_offsets_and_dead_letters_commit_with_the_events_or_not_at_all(ledger: Ledger) -> None:
+    from ledger.store import DeadLetter, OffsetConflictError, OffsetUpdate
+
+    ledger.in_service()
+    good, bad = visits(ledger, 2)
+    bad["payload"]["tier"] = "annual"
+
+    def letters(outcomes: list) -> list[DeadLetter]:  # type: ignore[type-arg]
+        return [DeadLetter("g", "t", 0, 11, o.error.code, o.error.message, b"raw", b"[]")
+                for o in outcomes if o.error]
+
+    first = OffsetUpdate("g", "t", 0, None, 12)
+    outcomes = ledger.service.append([parse_submission(good), parse_submission(bad)], offsets=[first],
+                                     dead_letters=letters)
+    assert [o.error is None for o in outcomes] == [True, False]
+    assert ledger.store.index.consumer_offsets("g", "t") == {0: 12}
+    (letter,) = ledger.store.index.unpublished_dead_letters("g")
+    assert letter.code == "signature.invalid" and letter.value == b"raw"
+    ledger.store.index.mark_dead_letters_published([letter])
+    assert ledger.store.index.unpublished_dead_letters("g") == [] and ledger.store.index.dead_letter_count("g") == 1
+    before = ledger.store.index.counts()
+    with pytest.raises(OffsetConflictError):  # a redelivery from a stale position
+        ledger.service.append([parse_submission(visits(ledger, 1, day0=7)[0])],
+                              offsets=[OffsetUpdate("g", "t", 0, None, 13)])
+    assert ledger.store.index.counts() == before
+    ledger.service.append([], offsets=[OffsetUpdate("g", "t", 0, 12, 20)])
+    assert ledger.store.index.consumer_offsets("g", "t") == {0: 20}
