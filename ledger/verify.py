@@ -8,7 +8,8 @@ Nothing stored is trusted. For each stored event, in global order:
   active at ``occurred_at``, and the Ed25519 signature over the signing bytes verifies.
 
 Then the Merkle log: leaves are numbered 0…n−1 without a gap, every stored node at level 0 is the leaf hash of
-the indexed event hash, and every stored node above is the hash of its two children.
+the indexed event hash, and every stored node above is the hash of its two children. Last, every checkpoint the
+operator issued verifies with the operator's key and commits to a prefix of that tree.
 
 The work splits by position ranges over worker processes (each picks up the stream heads at its range start from
 the index, whose hashes the earlier range checks), so independent elevators verify on both cores.
@@ -27,10 +28,12 @@ from typing import Any
 import orjson
 
 from ledger.canonical import SIGNING_PREFIX, canonical
-from ledger.errors import LedgerError
+from ledger.checkpoint import NoteVerifier, open_checkpoint
+from ledger.errors import LedgerError, NoteError
 from ledger.identifiers import instant_from_text
 from ledger.keys import b64decode_strict
 from ledger.merkle import leaf_hash, node_hash
+from ledger.merkle import root as merkle_root
 from ledger.registry import KeyRecord, Registry
 from ledger.store import GENESIS_HASH, Store, StoreURL
 from ledger.store.stream import RecordMapper
@@ -66,6 +69,7 @@ class VerifyReport:
     streams: set[str] = field(default_factory=set)
     tree_size: int = 0
     nodes: int = 0
+    checkpoints: int = 0
     seconds: float = 0.0
     failure: Failure | None = None
 
@@ -78,7 +82,7 @@ class VerifyReport:
         return {
             "ok": self.ok, "events": self.events, "signatures_verified": self.signatures,
             "elevators": elevators, "organizations": len(self.streams) - elevators, "tree_size": self.tree_size,
-            "merkle_nodes": self.nodes, "seconds": round(self.seconds, 3),
+            "merkle_nodes": self.nodes, "checkpoints": self.checkpoints, "seconds": round(self.seconds, 3),
             "failure": self.failure.to_dict() if self.failure else None,
         }
 
@@ -109,6 +113,8 @@ def verify_store(
         _verify_counts(store, report)
         if report.failure is None:
             _verify_merkle(store, report)
+        if report.failure is None:
+            _verify_checkpoints(store, report)
         report.seconds = time.perf_counter() - started
         return report
     finally:
@@ -344,3 +350,29 @@ def _stored_level(store: Store, level: int, expected: int, report: VerifyReport)
                                  f"level {level} stores {len(hashes)} complete nodes, {expected} expected")
         return None
     return hashes
+
+
+def _verify_checkpoints(store: Store, report: VerifyReport) -> None:
+    """Every issued checkpoint is signed by the operator and commits to a prefix of the verified tree.
+
+    All checkpoints being roots of prefixes of one tree is what makes them mutually consistent.
+    """
+    issued = store.index.checkpoints()
+    if not issued:
+        return
+    vkey = store.index.meta().get("operator_vkey")
+    try:
+        if vkey is None:
+            raise NoteError("checkpoints are stored but the operator's key is not", code="integrity.checkpoint")
+        operator = NoteVerifier.from_vkey(vkey)
+        for checkpoint_id, size, _, note in issued:
+            checkpoint = open_checkpoint(note, operator).checkpoint
+            if checkpoint.size != size or size > report.tree_size:
+                raise NoteError(f"checkpoint {checkpoint_id} claims size {checkpoint.size}",
+                                code="integrity.checkpoint")
+            if merkle_root(size, store.index) != checkpoint.root_hash:
+                raise NoteError(f"checkpoint {checkpoint_id} (size {size}) does not match the log",
+                                code="integrity.checkpoint")
+            report.checkpoints += 1
+    except LedgerError as e:
+        report.failure = Failure(0, "checkpoints", None, e.code, e.message)

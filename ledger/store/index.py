@@ -6,6 +6,8 @@
 - ``merkle_nodes``: every complete subtree of the RFC 9162 tree over the event hashes, by (level, index).
 - ``consumer_offsets``: for each Kafka consumer group, topic and partition, the next offset to consume, so that a
   redelivered record is recognized (the exactly-once effect of the ingest worker).
+- ``checkpoints``: every checkpoint note the operator issued, with the witness cosignatures collected onto it.
+- ``ledger_meta``: the log's origin and the operator's verifier key (set once).
 - ``dead_letters``: every record the ingest worker refused, with its reason and original bytes and headers — an
   outbox written atomically with the offsets, relayed to the dead-letter topic afterwards, so that records in =
   events appended + duplicates + dead letters holds across any crash.
@@ -117,6 +119,8 @@ class LedgerIndexMixin:
     nodes_table: str
     offsets_table: str
     dead_letters_table: str
+    checkpoints_table: str
+    meta_table: str
     rowid: str  # the events table's notification id column
 
     def _sql(self, text: str) -> str:
@@ -133,7 +137,8 @@ class LedgerIndexMixin:
     def _format(self, text: str) -> str:
         return text.format(
             index=self.index_table, nodes=self.nodes_table, offsets=self.offsets_table,
-            dead_letters=self.dead_letters_table, events=self.events_table_ref, rowid=self.rowid,
+            dead_letters=self.dead_letters_table, checkpoints=self.checkpoints_table, meta=self.meta_table,
+            events=self.events_table_ref, rowid=self.rowid,
         )
 
     def ledger_table_statements(self) -> list[str]:
@@ -162,6 +167,11 @@ class LedgerIndexMixin:
                 "published INTEGER NOT NULL DEFAULT 0, "
                 "PRIMARY KEY (consumer_group, topic, kafka_partition, kafka_offset))"
             ),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {checkpoints} (checkpoint_id BIGINT PRIMARY KEY, tree_size BIGINT NOT NULL, "
+                "issued_at BIGINT NOT NULL, note TEXT NOT NULL)"
+            ),
+            self._sql("CREATE TABLE IF NOT EXISTS {meta} (name TEXT PRIMARY KEY, value TEXT NOT NULL)"),
         ]
 
     # --- writing, inside the events' transaction -------------------------------------------------------------
@@ -352,6 +362,60 @@ class LedgerIndexMixin:
 
     def dead_letter_count(self, group: str) -> int:
         return int(self._read("SELECT COUNT(*) FROM {dead_letters} WHERE consumer_group = ?", (group,))[0][0])
+
+    # --- the transparency log ------------------------------------------------------------------------------
+
+    def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        """The stored Merkle nodes ``ids`` in order (ledger.merkle.NodeSource); raises if one is missing."""
+        found: dict[NodeId, bytes] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 200):
+            chunk = unique[start:start + 200]
+            clause = " OR ".join("(level=? AND idx=?)" for _ in chunk)
+            params = [value for node in chunk for value in node]
+            for level, idx, digest in self._read(f"SELECT level, idx, hash FROM {{nodes}} WHERE {clause}", params):
+                found[(int(level), int(idx))] = bytes(digest)
+        missing = [node for node in unique if node not in found]
+        if missing:
+            raise IntegrityError(f"Merkle nodes missing from the store: {missing[:4]}", code="proof.store")
+        return [found[node] for node in ids]
+
+    def leaf_of(self, event_id: str) -> IndexRow | None:
+        return self.lookup_events([event_id]).get(event_id)
+
+    def row_at_leaf(self, leaf: int) -> IndexRow | None:
+        rows = self._read(f"SELECT {INDEX_COLUMNS} FROM {{index}} WHERE leaf = ?", (leaf,))
+        return _index_row(rows[0]) if rows else None
+
+    def meta(self) -> dict[str, str]:
+        return {name: value for name, value in self._read("SELECT name, value FROM {meta}")}
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        """Set meta values that are not set yet (the log's identity never changes once chosen)."""
+        current = self.meta()
+        for name, value in values.items():
+            if name in current and current[name] != value:
+                raise ConflictError(f"the log's {name} is already {current[name]!r}", code="conflict.meta")
+        self._write("INSERT INTO {meta} (name, value) VALUES (?, ?)",
+                    [(name, value) for name, value in values.items() if name not in current])
+
+    def add_checkpoint(self, tree_size: int, issued_at: int, note: str) -> int:
+        """Keep an issued checkpoint note; returns its id."""
+        self._write(
+            "INSERT INTO {checkpoints} (checkpoint_id, tree_size, issued_at, note) "
+            "SELECT COALESCE(MAX(checkpoint_id), 0) + 1, ?, ?, ? FROM {checkpoints}",
+            [(tree_size, issued_at, note)],
+        )
+        return int(self._read("SELECT MAX(checkpoint_id) FROM {checkpoints}")[0][0])
+
+    def replace_checkpoint_note(self, checkpoint_id: int, note: str) -> None:
+        """Store the note again with more witness cosignatures (the signed text itself never changes)."""
+        self._write("UPDATE {checkpoints} SET note = ? WHERE checkpoint_id = ?", [(note, checkpoint_id)])
+
+    def checkpoints(self) -> list[tuple[int, int, int, str]]:
+        """Every issued checkpoint as (id, tree size, issued at, note), oldest first."""
+        rows = self._read("SELECT checkpoint_id, tree_size, issued_at, note FROM {checkpoints} ORDER BY checkpoint_id")
+        return [(int(i), int(size), int(at), str(note)) for i, size, at, note in rows]
 
     def consumer_offsets(self, group: str, topic: str) -> dict[int, int]:
         rows = self._read(

@@ -20,6 +20,8 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
     nodes_table = "merkle_nodes"
     offsets_table = "consumer_offsets"
     dead_letters_table = "dead_letters"
+    checkpoints_table = "checkpoints"
+    meta_table = "ledger_meta"
     events_table_ref = "stored_events"
     rowid = "rowid"
 
@@ -53,6 +55,8 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
 class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
     offsets_table = ""
     dead_letters_table = ""
+    checkpoints_table = ""
+    meta_table = ""
     rowid = "notification_id"
 
     def __init__(
@@ -66,6 +70,8 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
         self.nodes_table = f'"{schema}".merkle_nodes'
         self.offsets_table = f'"{schema}".consumer_offsets'
         self.dead_letters_table = f'"{schema}".dead_letters'
+        self.checkpoints_table = f'"{schema}".checkpoints'
+        self.meta_table = f'"{schema}".ledger_meta'
         self.sql_create_statements.extend(SQL(statement) for statement in self.ledger_table_statements())  # type: ignore[arg-type]
 
     def _sql(self, text: str) -> str:
