@@ -14,7 +14,7 @@ from api.cli import (
     serve_commands,
     transparency_commands,
 )
-from api.cli.common import EXIT_FAILED, EXIT_USAGE
+from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from api.cli.output import err_console
 from ledger.errors import ConfigurationError, LedgerError
 
@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader (head, less) went away: stop quietly
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ledger.signatures import SignatureChecker
 from ledger.signing import new_event_id, sign_envelope
 from ledger.store import GENESIS_HASH
 from ledger.submission import MAX_LINE_BYTES, parse_line, parse_submission
+from ledger.transparency import TransparencyLog
 from ledger.verify import verify_store
 
 __all__ = ["register"]
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--operator-key-out", default="operator.key", help="where to write the log operator's key")
     p.add_argument("--regulator-org", default=DEFAULT_REGULATOR_ORG, help="the regulator's 统一社会信用代码")
     p.add_argument("--regulator-name", default="市场监督管理局")
+    p.add_argument("--origin", default=None, help="the transparency log's origin line (default: from the key)")
     p.add_argument("--valid-from", default=GENESIS_VALID_FROM,
                    help="from when the genesis key may sign (early enough to back-fill existing elevators' records)")
     p.set_defaults(run=cmd_init)
@@ -89,11 +91,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         outcome = LedgerService(store).append([parse_submission(genesis)])[0]
         if outcome.error is not None:
             raise outcome.error
+        log = TransparencyLog(store)
+        log.adopt_operator(operator, args.origin)
         print_json({
             "store": store.url.display(), "regulator_org": args.regulator_org,
             "regulator_key_id": regulator.key_id, "regulator_public_key": regulator.public.base64,
             "regulator_key_file": str(Path(args.regulator_key_out)),
             "operator_key_id": operator.key_id, "operator_public_key": operator.public.base64,
+            "log_origin": log.origin, "operator_vkey": log.operator.vkey(),
             "operator_key_file": str(Path(args.operator_key_out)), "genesis": outcome.to_dict(),
         })
     return EXIT_OK

@@ -1,11 +1,266 @@
-"""CLI commands: transparency (registered by api.cli.build_parser)."""
+"""CLI commands of the transparency log: checkpoints, witnesses, proofs and passports."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
+from api.cli.output import console, print_json
+from ledger.checkpoint import NoteVerifier, WitnessSigner, WitnessVerifier, open_checkpoint
+from ledger.errors import ConfigurationError, IntegrityError, LedgerError
+from ledger.identifiers import format_instant
+from ledger.keys import SigningKey, load_signing_key, write_signing_key
+from ledger.passport import build_passport, verify_passport
+from ledger.proofs import ConsistencyProof, InclusionProof, parse_proof, verify_proof
+from ledger.transparency import TransparencyLog
+from ledger.witness import Witness, WitnessStateFile, parse_cosignature_response
+
+__all__ = ["print_passport_summary", "register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """No commands yet."""
+    p = sub.add_parser("checkpoint", help="issue a signed checkpoint of the log (C2SP signed note)")
+    store_argument(p)
+    p.add_argument("--operator-key", default="operator.key", help="the log operator's key file")
+    p.add_argument("--origin", default=None, help="the log's origin line (fixed by the first checkpoint)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_checkpoint)
+
+    p = sub.add_parser("checkpoints", help="every checkpoint issued, with its witnesses")
+    store_argument(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_checkpoints)
+
+    p = sub.add_parser("witness-request", help="the tlog-witness add-checkpoint body for the latest checkpoint")
+    store_argument(p)
+    p.add_argument("--old", type=int, default=0, help="the tree size the witness last cosigned")
+    p.set_defaults(run=cmd_witness_request)
+
+    p = sub.add_parser("add-cosignature", help="store a witness's cosignature lines onto the latest checkpoint")
+    store_argument(p)
+    p.add_argument("file", help="the witness's response (cosignature lines), or - for stdin")
+    p.add_argument("--witness", required=True, metavar="VKEY", help="the witness's verifier key")
+    p.set_defaults(run=cmd_add_cosignature)
+
+    witness = sub.add_parser("witness", help="run a witness: verify and cosign checkpoints")
+    wsub = witness.add_subparsers(dest="witness_command", required=True)
+    p = wsub.add_parser("new-key", help="a witness key file; prints its verifier key")
+    p.add_argument("--out", required=True)
+    p.add_argument("--name", required=True, help="the witness's key name, e.g. regulator.example/witness")
+    p.set_defaults(run=cmd_witness_new_key)
+    p = wsub.add_parser("cosign", help="answer an add-checkpoint request (stdin or FILE) with a cosignature")
+    p.add_argument("request", nargs="?", default="-")
+    p.add_argument("--key", required=True, help="the witness's key file")
+    p.add_argument("--name", required=True, help="the witness's key name")
+    p.add_argument("--state", required=True, help="the witness's state directory")
+    p.add_argument("--log", action="append", required=True, metavar="VKEY", help="a trusted log's verifier key")
+    p.set_defaults(run=cmd_witness_cosign)
+
+    prove = sub.add_parser("prove", help="inclusion and consistency proofs (JSON)")
+    psub = prove.add_subparsers(dest="prove_command", required=True)
+    p = psub.add_parser("inclusion", help="prove an event is in the log")
+    store_argument(p)
+    p.add_argument("event_id")
+    p.add_argument("--size", type=int, default=None, help="tree size (default: the latest checkpoint's)")
+    p.set_defaults(run=cmd_prove_inclusion)
+    p = psub.add_parser("consistency", help="prove the log of size NEW extends the log of size OLD")
+    store_argument(p)
+    p.add_argument("old", type=int)
+    p.add_argument("new", type=int)
+    p.set_defaults(run=cmd_prove_consistency)
+
+    p = sub.add_parser("verify-proof", help="verify a proof file offline")
+    p.add_argument("file")
+    p.add_argument("--trust", metavar="VKEY", help="the log operator's verifier key (checks the checkpoint too)")
+    p.set_defaults(run=cmd_verify_proof)
+
+    p = sub.add_parser("passport", help="export an elevator's self-contained, offline-verifiable passport")
+    store_argument(p)
+    p.add_argument("equipment_code")
+    p.add_argument("--out", required=True)
+    p.set_defaults(run=cmd_passport)
+
+    p = sub.add_parser("verify-passport", help="verify a passport offline: no store, no network")
+    p.add_argument("file")
+    p.add_argument("--trust", required=True, metavar="VKEY", help="the log operator's verifier key")
+    p.add_argument("--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key")
+    p.add_argument("--min-witnesses", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_verify_passport)
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    key = load_signing_key(args.operator_key)
+    with open_store(args) as store:
+        issued = TransparencyLog(store).issue(key, origin=args.origin)
+        vkey = TransparencyLog(store).operator.vkey()
+    if args.json:
+        print_json({"checkpoint_id": issued.checkpoint_id, "size": issued.size, "issued_at": issued.issued_at,
+                    "root_hash": issued.checkpoint.root_hash.hex(), "note": issued.note, "operator_vkey": vkey})
+    else:
+        sys.stdout.write(issued.note)
+    return EXIT_OK
+
+
+def cmd_checkpoints(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        log = TransparencyLog(store)
+        issued = log.checkpoints()
+        rows = [_checkpoint_row(log, c) for c in issued]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    table = Table(show_edge=False)
+    for column in ("id", "size", "issued (UTC)", "root", "cosigned by"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["id"]), str(row["size"]), row["issued_at"], row["root_hash"][:16] + "…",
+                      ", ".join(row["witnesses"]) or "—")
+    console.print(table)
+    return EXIT_OK
+
+
+def _checkpoint_row(log: TransparencyLog, issued: Any) -> dict[str, Any]:
+    lines = issued.note.split("\n\n", 1)[1].splitlines()
+    witnesses = [line.split(" ")[1] for line in lines if line.startswith("— ") and line.split(" ")[1] != log.origin]
+    return {"id": issued.checkpoint_id, "size": issued.size, "issued_at": format_instant(issued.issued_at),
+            "root_hash": issued.checkpoint.root_hash.hex(), "witnesses": witnesses, "note": issued.note}
+
+
+def cmd_witness_request(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        sys.stdout.buffer.write(TransparencyLog(store).witness_request(args.old))
+    return EXIT_OK
+
+
+def cmd_add_cosignature(args: argparse.Namespace) -> int:
+    lines = parse_cosignature_response(_read_input(args.file))
+    with open_store(args) as store:
+        issued = TransparencyLog(store).add_cosignatures(lines, WitnessVerifier.from_vkey(args.witness))
+    sys.stdout.write(issued.note)
+    return EXIT_OK
+
+
+def cmd_witness_new_key(args: argparse.Namespace) -> int:
+    key = SigningKey.generate()
+    write_signing_key(key, args.out)
+    print_json({"key_file": args.out, "name": args.name, "vkey": WitnessSigner(args.name, key.private).vkey()})
+    return EXIT_OK
+
+
+def cmd_witness_cosign(args: argparse.Namespace) -> int:
+    signer = WitnessSigner(args.name, load_signing_key(args.key).private)
+    logs = [NoteVerifier.from_vkey(vkey) for vkey in args.log]
+    witness = Witness(signer, {log.name: log for log in logs}, WitnessStateFile(args.state))
+    try:
+        response = witness.handle_add_checkpoint(_read_input(args.request), int(time.time()))
+    except LedgerError as e:
+        print_json({"status": "refused", "error": e.to_dict()})
+        return EXIT_FAILED
+    sys.stdout.buffer.write(response)
+    return EXIT_OK
+
+
+def cmd_prove_inclusion(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        log = TransparencyLog(store)
+        proof = log.inclusion(args.event_id, args.size)
+        print_json(_bundle(log, proof, proof.tree_size))
+    return EXIT_OK
+
+
+def cmd_prove_consistency(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        log = TransparencyLog(store)
+        proof = log.consistency(args.old, args.new)
+        print_json(_bundle(log, proof, proof.new_size))
+    return EXIT_OK
+
+
+def _bundle(log: TransparencyLog, proof: InclusionProof | ConsistencyProof, size: int) -> dict[str, Any]:
+    """A proof with, when one exists at that size, the signed checkpoint that commits to its root."""
+    bundle: dict[str, Any] = {"proof": proof.to_json()}
+    issued = log.at_size(size)
+    if issued is not None:
+        bundle["checkpoint"] = issued.note
+    return bundle
+
+
+def cmd_verify_proof(args: argparse.Namespace) -> int:
+    document = orjson.loads(_read_input(args.file))
+    if not isinstance(document, dict) or "proof" not in document or set(document) - {"proof", "checkpoint"}:
+        raise IntegrityError("a proof file is {\"proof\": …, \"checkpoint\": …}", code="proof.invalid")
+    proof = parse_proof(document["proof"])
+    checkpoint = None
+    if args.trust:
+        if "checkpoint" not in document:
+            raise IntegrityError("--trust needs the proof file to carry its checkpoint", code="proof.invalid")
+        checkpoint = open_checkpoint(document["checkpoint"], NoteVerifier.from_vkey(args.trust)).checkpoint
+    verify_proof(proof, checkpoint=checkpoint)
+    bound = "against the operator's signed checkpoint" if checkpoint else "(root taken from the file; pass --trust)"
+    print_json({"ok": True, "type": document["proof"]["type"], "verified": bound})
+    return EXIT_OK
+
+
+def cmd_passport(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        passport = build_passport(store, args.equipment_code)
+    Path(args.out).write_bytes(orjson.dumps(passport, option=orjson.OPT_INDENT_2) + b"\n")
+    print_json({"passport": args.out, "equipment_code": args.equipment_code, "events": len(passport["events"]),
+                "registry_records": len(passport["registry"]), "bytes": Path(args.out).stat().st_size})
+    return EXIT_OK
+
+
+def cmd_verify_passport(args: argparse.Namespace) -> int:
+    try:
+        document = orjson.loads(_read_input(args.file))
+    except orjson.JSONDecodeError as e:
+        raise IntegrityError(f"the passport is not JSON: {e}", code="passport.malformed") from None
+    witnesses = tuple(WitnessVerifier.from_vkey(v) for v in args.witness)
+    summary = verify_passport(document, NoteVerifier.from_vkey(args.trust), witnesses=witnesses,
+                              min_witnesses=args.min_witnesses)
+    if args.json:
+        print_json(summary.to_dict())
+        return EXIT_OK
+    print_passport_summary(console, summary.to_dict())
+    return EXIT_OK
+
+
+def print_passport_summary(console: Console, summary: dict[str, Any]) -> None:
+    """The human summary of a verified passport: elevator, records by type, signers, checkpoint, witnesses."""
+    cp = summary["checkpoint"]
+    console.print(f"[green]VERIFIED[/green] elevator {summary['equipment_code']}: {summary['events']} records "
+                  f"from {summary['first_event']} to {summary['last_event']}")
+    console.print(f"checkpoint: {cp['origin']} size {cp['size']} root {cp['root_hash'][:16]}… issued {cp['time']}")
+    witnesses = ", ".join(f"{w['name']} at {format_instant(w['timestamp'])}" for w in summary["witnesses"])
+    console.print(f"witnesses: {witnesses or 'none'}")
+    types = Table(title="records by type", show_edge=False)
+    types.add_column("type")
+    types.add_column("count", justify="right")
+    for name, count in summary["events_by_type"].items():
+        types.add_row(name, str(count))
+    console.print(types)
+    signers = Table(title="signers (keys verified against the included registry records)", show_edge=False)
+    for column in ("organization", "统一社会信用代码", "roles", "records", "keys"):
+        signers.add_column(column)
+    for org, signer in summary["signers"].items():
+        signers.add_row(signer["name"], org, ", ".join(signer["roles"]), str(signer["events"]),
+                        ", ".join(k[:8] for k in signer["key_ids"]))
+    console.print(signers)
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise ConfigurationError(f"cannot read {path}: {e.strerror}") from None

@@ -141,7 +141,8 @@ def test_verify_names_the_tampered_elevator_and_seq(tmp_path: Path, scenario_fil
 def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "demo", "--workdir", str(tmp_path / "demo"))
     assert code == 0
-    assert "every outcome as expected" in out and "caught" in out
+    assert "exactly as expected" in out and "caught" in out and "✗" not in out
+    assert "witness refused: witness.fork" in out
 
 
 def test_store_from_environment_and_console_entry_point(tmp_path: Path) -> None:

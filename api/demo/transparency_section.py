@@ -1,0 +1,104 @@
+"""Demo: checkpoint + witness, a passport verified offline, a tampered passport, a forked log refused."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from pathlib import Path
+
+import orjson
+
+from api.cli.transparency_commands import print_passport_summary
+from api.demo.ledger_section import change_rescue_arrival
+from api.demo.run import DemoRun, copy_sqlite
+from ledger.checkpoint import WitnessSigner
+from ledger.errors import LedgerError
+from ledger.keys import SigningKey, write_signing_key
+from ledger.merkle import MerkleAppender, leaf_hash
+from ledger.passport import build_passport, verify_passport
+from ledger.store import GENESIS_HASH, Store, parse_store_url
+from ledger.transparency import TransparencyLog
+from ledger.witness import Witness, WitnessStateFile, parse_cosignature_response
+
+__all__ = ["transparency"]
+
+WITNESS_NAME = "regulator.example/witness"
+
+
+def transparency(demo: DemoRun) -> None:
+    operator = SigningKey.generate()
+    write_signing_key(operator, demo.workdir / "operator.key", overwrite=True)
+    witness_signer = WitnessSigner(WITNESS_NAME, SigningKey.generate().private)
+    log = TransparencyLog(demo.store)
+    with demo.section("Checkpoint the log; the regulator's witness verifies and cosigns it"):
+        issued = log.issue(operator)
+        witness = Witness(witness_signer, {log.origin: log.operator}, WitnessStateFile(demo.workdir / "witness"))
+        lines = parse_cosignature_response(witness.handle_add_checkpoint(log.witness_request(0), int(time.time())))
+        issued = log.add_cosignatures(lines, witness_signer.verifier())
+        demo.console.print(issued.note.rstrip())
+        demo.console.print(f"operator key: {log.operator.vkey()}\nwitness key:  {witness_signer.vkey()}")
+    elevator = demo.notes["elevator"]
+    with demo.section(f"Export elevator {elevator}'s passport and verify it offline (no store, no network)"):
+        path = demo.workdir / f"passport-{elevator}.json"
+        path.write_bytes(orjson.dumps(build_passport(demo.store, elevator), option=orjson.OPT_INDENT_2))
+        summary = verify_passport(orjson.loads(path.read_bytes()), log.operator,
+                                  witnesses=(witness_signer.verifier(),), min_witnesses=1)
+        print_passport_summary(demo.console, summary.to_dict())
+        demo.console.print(f"the same from the command line:\n  liftledger verify-passport {path} "
+                           f"--trust '{log.operator.vkey()}' --witness '{witness_signer.vkey()}' --min-witnesses 1")
+        demo.check(True, f"passport of {path.stat().st_size:,} bytes verified", "")
+    if demo.url.kind == "sqlite":
+        with demo.section("A passport exported from a tampered copy of the store fails offline"):
+            _tampered_passport(demo, elevator, log)
+        with demo.section("An operator who rewrites history and re-signs a checkpoint is refused by the witness"):
+            _forked_log(demo, operator, witness)
+
+
+def _tampered_passport(demo: DemoRun, elevator: str, log: TransparencyLog) -> None:
+    copy = copy_sqlite(demo.url.path, demo.workdir / "tampered-for-passport.sqlite")
+    change_rescue_arrival(copy)
+    with Store(parse_store_url(f"sqlite:///{copy}")) as store:
+        doc = build_passport(store, elevator)
+    try:
+        verify_passport(doc, log.operator)
+    except LedgerError as e:
+        demo.check(True, f"refused: {e.code}: {e.message[:160]}", "")
+    else:
+        demo.check(False, "", "the passport from a tampered store verified")
+
+
+def _forked_log(demo: DemoRun, operator: SigningKey, witness: Witness) -> None:
+    copy = copy_sqlite(demo.url.path, demo.workdir / "forked.sqlite")
+    position = change_rescue_arrival(copy)
+    rewrite_history(copy, position)
+    with Store(parse_store_url(f"sqlite:///{copy}")) as store:
+        forked = TransparencyLog(store)
+        issued = forked.issue(operator)
+        request = forked.witness_request(issued.size)
+    demo.console.print(f"the forked log: same size {issued.size}, root {issued.checkpoint.root_hash.hex()[:16]}…, "
+                       "validly signed by the operator")
+    try:
+        witness.handle_add_checkpoint(request, int(time.time()))
+    except LedgerError as e:
+        demo.check(e.code in ("witness.fork", "witness.inconsistent"), f"witness refused: {e.code}: {e.message}",
+                   f"wrong refusal {e.code}")
+    else:
+        demo.check(False, "", "the witness cosigned a forked log")
+
+
+def rewrite_history(path: Path, position: int) -> None:
+    """What a dishonest operator would do after editing a record: re-chain the stream and rebuild the tree."""
+    with sqlite3.connect(path) as con:
+        (stream,) = con.execute("SELECT stream_key FROM ledger_index WHERE position = ?", (position,)).fetchone()
+        head = GENESIS_HASH
+        rows = con.execute("SELECT i.position, e.state FROM ledger_index i JOIN stored_events e "
+                           "ON e.rowid = i.position WHERE i.stream_key = ? ORDER BY i.seq", (stream,)).fetchall()
+        for row_position, state in rows:
+            head = hashlib.sha256(head + bytes(state)).digest()
+            con.execute("UPDATE ledger_index SET hash = ? WHERE position = ?", (head, row_position))
+        con.execute("DELETE FROM merkle_nodes")
+        appender = MerkleAppender()
+        for (digest,) in con.execute("SELECT hash FROM ledger_index ORDER BY leaf").fetchall():
+            nodes = appender.append(leaf_hash(bytes(digest)))
+            con.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", [(l, i, h) for (l, i), h in nodes])
