@@ -15,7 +15,7 @@ from datetime import date
 
 from ledger.errors import AuthorizationError, ElevatorDecommissionedError, InvariantError
 from ledger.identifiers import format_instant
-from ledger.registry import Registry, local_date
+from ledger.registry import Registry
 from ledger.schema import incidents, inspection, insurance, lifecycle, maintenance
 from ledger.submission import Submission
 
@@ -118,10 +118,9 @@ class ElevatorState:
         if role == "user_unit" and org != self.user_unit:
             raise AuthorizationError(f"{org} is not the user unit (使用单位) of {self.code}", code="relationship.missing")
         if role == "maintainer" and sub.type not in _CONTRACT_TYPES:
-            self._require_contract(org, sub.occurred_at)
+            self._require_contract(org, sub.day)
 
-    def _require_contract(self, maintainer: str, instant: int) -> Contract:
-        day = local_date(instant)
+    def _require_contract(self, maintainer: str, day: date) -> Contract:
         for contract in self.contracts.values():
             if contract.maintainer == maintainer and contract.active_on(day):
                 return contract
@@ -184,7 +183,7 @@ class ElevatorState:
 
     def _check_maintenance(self, sub: Submission, _: Registry) -> None:
         p: maintenance.MaintenancePerformed = sub.payload  # type: ignore[assignment]
-        contract = self._require_contract(sub.org, sub.occurred_at)
+        contract = self._require_contract(sub.org, sub.day)
         if contract.contract_no != p.contract_no:
             raise AuthorizationError(
                 f"contract {p.contract_no} is not the active contract ({contract.contract_no})",

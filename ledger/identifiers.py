@@ -24,6 +24,7 @@ __all__ = [
     "format_instant",
     "instant_from_text",
     "instant_to_datetime",
+    "local_date",
     "uscc_check_char",
 ]
 
@@ -114,6 +115,14 @@ def date_from_text(text: str) -> date:
     if not _DATE.fullmatch(text):
         raise ValueError("date must be in the form YYYY-MM-DD")
     return date.fromisoformat(text)
+
+
+LOCAL_UTC_OFFSET_S = 8 * 3600  # Asia/Shanghai: UTC+8, no daylight saving
+
+
+def local_date(instant: int) -> date:
+    """The calendar date in China of a Unix-seconds instant."""
+    return date.fromordinal(_EPOCH_DAY + (instant + LOCAL_UTC_OFFSET_S) // 86400)
 
 
 def day_number(value: date) -> int:

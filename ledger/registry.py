@@ -17,22 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ledger.errors import AuthorizationError, InvariantError, KeyStateError, SchemaError
-from ledger.identifiers import format_instant
+from ledger.identifiers import format_instant, local_date
 from ledger.keys import PublicKey
 from ledger.schema import registry_events as reg
 from ledger.submission import Submission
 from ledger.vocabulary import CERT_CATEGORY_FOR_ROLE
 
-__all__ = ["LOCAL_UTC_OFFSET_S", "Certificate", "KeyRecord", "Licence", "Organization", "Registry", "local_date"]
-
-LOCAL_UTC_OFFSET_S = 8 * 3600
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def local_date(instant: int) -> date:
-    """The calendar date in China of a Unix-seconds instant."""
-    return date.fromordinal(_EPOCH_ORDINAL + (instant + LOCAL_UTC_OFFSET_S) // 86400)
-
+__all__ = ["Certificate", "KeyRecord", "Licence", "Organization", "Registry", "local_date"]
 
 @dataclass(slots=True)
 class KeyRecord:
@@ -67,10 +58,10 @@ class Licence:
     valid_until: date
     revoked_at: int | None = None
 
-    def valid_at(self, instant: int) -> bool:
+    def valid_at(self, instant: int, day: date | None = None) -> bool:
         if self.revoked_at is not None and instant >= self.revoked_at:
             return False
-        return self.valid_from <= local_date(instant) <= self.valid_until
+        return self.valid_from <= (day or local_date(instant)) <= self.valid_until
 
 
 @dataclass(slots=True)
@@ -82,10 +73,10 @@ class Certificate:
     valid_until: date
     revoked_at: int | None = None
 
-    def valid_at(self, instant: int) -> bool:
+    def valid_at(self, instant: int, day: date | None = None) -> bool:
         if self.revoked_at is not None and instant >= self.revoked_at:
             return False
-        return self.valid_from <= local_date(instant) <= self.valid_until
+        return self.valid_from <= (day or local_date(instant)) <= self.valid_until
 
 
 @dataclass(slots=True)
@@ -97,8 +88,9 @@ class Organization:
     maker_code: str | None = None
     licences: dict[str, Licence] = field(default_factory=dict)
 
-    def licensed_at(self, kinds: tuple[str, ...], instant: int) -> bool:
-        return any(lic.kind in kinds and lic.valid_at(instant) for lic in self.licences.values())
+    def licensed_at(self, kinds: tuple[str, ...], instant: int, day: date | None = None) -> bool:
+        day = day or local_date(instant)
+        return any(lic.kind in kinds and lic.valid_at(instant, day) for lic in self.licences.values())
 
 
 @dataclass(slots=True)
@@ -178,7 +170,7 @@ class Registry:
         licence_kinds = sub.spec.roles.get(actor.role)
         if licence_kinds is None:
             raise AuthorizationError(f"a {actor.role} may not record {sub.type}", code="role.forbidden")
-        if licence_kinds and not org.licensed_at(licence_kinds, sub.occurred_at):
+        if licence_kinds and not org.licensed_at(licence_kinds, sub.occurred_at, sub.day):
             raise AuthorizationError(
                 f"{actor.org} holds no valid {'/'.join(licence_kinds)} licence at {format_instant(sub.occurred_at)}",
                 code="licence.invalid",
@@ -198,7 +190,7 @@ class Registry:
                     f"actor.persons[{index}]: {person.cert_no} is not a category-{category} certificate of {actor.org}",
                     code="certificate.invalid",
                 )
-            if not cert.valid_at(sub.occurred_at):
+            if not cert.valid_at(sub.occurred_at, sub.day):
                 raise AuthorizationError(
                     f"actor.persons[{index}]: certificate {person.cert_no} is not valid at "
                     f"{format_instant(sub.occurred_at)}",

@@ -1,15 +1,22 @@
 """Signature checking for a batch, optionally on several threads.
 
-Ed25519 verification is the ingest ceiling (DOMAIN-independent: ~100-170 µs each, LIBRARIES.md §5), and OpenSSL
-releases the GIL while it verifies. So before a batch is decided, :meth:`SignatureChecker.prefetch` verifies every
-signature whose key the registry already knows, spread over a thread pool; the sequential decision step then only
-looks the answer up. Keys introduced inside the same batch are verified inline.
+Ed25519 verification is the ingest ceiling (~100-170 µs each, LIBRARIES.md §5). So while a batch is parsed and
+decided on the main thread, :meth:`SignatureChecker.start` verifies every signature whose key the registry
+already knows on other cores — worker processes (the public key, signature and message travel as bytes; each
+worker keeps its parsed keys), or threads where processes are not wanted. The sequential decision step then only
+looks the answer up, after checking it was computed with the very key the registry names. Keys introduced inside
+the same batch are verified inline.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.errors import SignatureError
 
@@ -17,30 +24,37 @@ if TYPE_CHECKING:
     from ledger.registry import KeyRecord, Registry
     from ledger.submission import Submission
 
-__all__ = ["SignatureChecker"]
+__all__ = ["PendingChecks", "SignatureChecker", "Verified"]
 
-# (public key bytes, valid) per submission, keyed by id(submission) for the duration of one batch.
+# (public key bytes, valid) per submission, keyed by id(submission) while the batch is alive.
 Verified = dict[int, tuple[bytes, bool]]
 
 
 class SignatureChecker:
-    def __init__(self, threads: int = 1) -> None:
-        self.threads = threads
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="verify") if threads > 1 else None
+    """``threads`` > 1: a thread pool; ``processes`` > 0: a process pool (preferred: no GIL hand-offs)."""
+
+    def __init__(self, threads: int = 1, *, processes: int = 0) -> None:
+        self.threads = max(threads, processes)
+        self._pool: Executor | None = None
+        if processes > 0:
+            self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        elif threads > 1:
+            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="verify")
+        self._by_process = processes > 0
 
     def prefetch(self, subs: list[Submission], registry: Registry) -> Verified:
         """Verify, in parallel, the signatures of ``subs`` whose keys are already registered."""
+        return self.start(subs, registry).result()
+
+    def start(self, subs: list[Submission], registry: Registry) -> PendingChecks:
+        """Start verifying ``subs`` on the pool and return at once: the caller parses or decides meanwhile."""
         if self._pool is None or len(subs) < 2 * self.threads:
-            return {}
-        jobs = []
-        for sub in subs:
-            record = registry.keys.get(sub.envelope.key_id)
-            if record is not None:
-                jobs.append((sub, record.public))
-        chunk = max(1, len(jobs) // (self.threads * 4))
-        results = self._pool.map(lambda job: job[1].is_valid_signature(job[0].signature, job[0].signing), jobs,
-                                 chunksize=chunk)
-        return {id(sub): (public.raw, ok) for (sub, public), ok in zip(jobs, results, strict=True)}
+            return PendingChecks([])
+        jobs = [(id(sub), record.public.raw, sub.signature, sub.signing)
+                for sub in subs if (record := registry.keys.get(sub.envelope.key_id))]
+        size = max(1, len(jobs) // (self.threads * 4))
+        chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+        return PendingChecks([self._pool.submit(check_chunk, chunk) for chunk in chunks])
 
     def require(self, sub: Submission, key: KeyRecord, verified: Verified) -> None:
         """Raise SignatureError unless ``key`` signed ``sub``."""
@@ -51,6 +65,42 @@ class SignatureChecker:
             return
         key.public.verify(sub.signature, sub.signing)
 
+    def warm_up(self) -> None:
+        """Start the pool's workers now rather than on the first batch."""
+        if self._pool is not None:
+            for future in [self._pool.submit(check_chunk, []) for _ in range(self.threads)]:
+                future.result()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+
+
+class PendingChecks:
+    """Signature checks running on the pool; ``result()`` waits for them."""
+
+    def __init__(self, futures: list[Future[list[tuple[int, bytes, bool]]]]) -> None:
+        self._futures = futures
+
+    def result(self) -> Verified:
+        return {sub_id: (raw, ok) for future in self._futures for sub_id, raw, ok in future.result()}
+
+
+def check_chunk(jobs: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, bytes, bool]]:
+    """(submission id, public key, signature, message) → (submission id, public key, valid); runs in a worker."""
+    return [(sub_id, raw, _valid(raw, signature, message)) for sub_id, raw, signature, message in jobs]
+
+
+def _valid(raw: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        _public_key(raw).verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+

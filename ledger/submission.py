@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 
 from ledger.canonical import parse_json, record_bytes, signing_bytes
 from ledger.errors import SchemaError
+from ledger.identifiers import local_date
 from ledger.keys import b64decode_strict
 from ledger.schema import Envelope, EventSpec, Payload, spec_for, validate_envelope
 from ledger.schema.envelope import schema_error
@@ -34,10 +37,15 @@ class StreamKey:
 
     @property
     def id(self) -> uuid.UUID:
-        return uuid.uuid5(STREAM_NAMESPACE, f"{self.kind}:{self.key}")
+        return _stream_id(self.kind, self.key)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+@lru_cache(maxsize=1 << 17)
+def _stream_id(kind: str, key: str) -> uuid.UUID:
+    return uuid.uuid5(STREAM_NAMESPACE, f"{kind}:{key}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,7 @@ class Submission:
     signing: bytes  # what the key signed
     record: bytes  # what is stored and chained
     signature: bytes
+    day: date  # occurred_at's calendar date in China, which licences, contracts and certificates are dated in
 
     @property
     def event_id(self) -> str:
@@ -95,7 +104,8 @@ def parse_submission(raw: Any) -> Submission:
         raise schema_error(e, prefix="payload") from None
     stream = _stream_for(envelope, payload, spec)
     signature = b64decode_strict(envelope.signature, length=64, what="signature", path="signature")
-    return Submission(raw, envelope, payload, spec, stream, signing_bytes(raw), record_bytes(raw), signature)
+    return Submission(raw, envelope, payload, spec, stream, signing_bytes(raw), record_bytes(raw), signature,
+                      local_date(envelope.occurred_at))
 
 
 def _stream_for(envelope: Envelope, payload: Payload, spec: EventSpec) -> StreamKey:

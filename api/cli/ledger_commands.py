@@ -16,11 +16,11 @@ from api.cli.output import console, err_console, print_json, print_json_lines, p
 from ledger.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
 from ledger.identifiers import format_instant, uscc_check_char
 from ledger.keys import SigningKey, load_signing_key, write_signing_key
-from ledger.service import LedgerService, Outcome
+from ledger.service import LedgerService
 from ledger.signatures import SignatureChecker
 from ledger.signing import new_event_id, sign_envelope
 from ledger.store import GENESIS_HASH
-from ledger.submission import MAX_LINE_BYTES, parse_line, parse_submission
+from ledger.submission import MAX_LINE_BYTES, parse_submission
 from ledger.transparency import TransparencyLog
 from ledger.verify import verify_store
 
@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_argument(p)
     p.add_argument("file")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
-    p.add_argument("--threads", type=int, default=1, help="signature-verification threads")
+    p.add_argument("--threads", type=int, default=2, help="signature-verification threads (default: both cores)")
     p.set_defaults(run=cmd_append)
 
     p = sub.add_parser("events", help="an elevator's (or organization's) events with seq, prev_hash and hash")
@@ -143,32 +143,22 @@ def cmd_append(args: argparse.Namespace) -> int:
     rejected = 0
     with open_store(args) as store, progress_bar("append", total, enabled=show) as bar:
         service = LedgerService(store, signatures=SignatureChecker(args.threads))
-        batch: list[bytes | LedgerError] = []
-        for line in _input_lines(source):
-            batch.append(line)
-            if len(batch) >= _BATCH:
-                rejected += _append_batch(service, batch)
-                bar.update(completed=source.tell() if total else 0, total=total)
-                batch = []
-        if batch:
-            rejected += _append_batch(service, batch)
-        bar.update(completed=total or 0, total=total)
+        for outcomes in service.append_batches(_batches(_input_lines(source), _BATCH)):
+            print_json_lines(outcome.to_dict() for outcome in outcomes)
+            rejected += sum(1 for outcome in outcomes if outcome.error is not None)
+            bar.update(completed=source.tell() if total else 0, total=total)
     return EXIT_FAILED if rejected else EXIT_OK
 
 
-def _append_batch(service: LedgerService, lines: list[bytes | LedgerError]) -> int:
-    items = []
+def _batches(lines: Iterator[bytes | LedgerError], size: int) -> Iterator[list[bytes | LedgerError]]:
+    batch: list[bytes | LedgerError] = []
     for line in lines:
-        if isinstance(line, LedgerError):
-            items.append(line)
-            continue
-        try:
-            items.append(parse_line(line))
-        except LedgerError as e:
-            items.append(e)
-    outcomes: list[Outcome] = service.append(items)
-    print_json_lines(outcome.to_dict() for outcome in outcomes)
-    return sum(1 for outcome in outcomes if outcome.error is not None)
+        batch.append(line)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _open_input(path: str) -> BinaryIO:

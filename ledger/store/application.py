@@ -64,10 +64,11 @@ class Store:
         """Append ``events`` in the order given (the order they were decided) with the batch's ledger rows.
 
         ``Application.save(*aggregates)`` would group events by aggregate; the ledger's global order is the order
-        of decision, so the events themselves are handed over. Afterwards the aggregates' pending lists are
-        cleared and the aggregates cached, as ``Application.save`` would have done.
+        of decision, so the events go straight to the event store (which also skips ``save``'s runtime-Protocol
+        ``isinstance`` check, ~15 µs per event). Afterwards the aggregates' pending lists are cleared and the
+        aggregates cached, as ``Application.save`` would have done.
         """
-        self.app.save(*events, ledger_batch=batch)
+        self.app.events.put(events, ledger_batch=batch)
         cache = self.app.repository.cache
         for stream in streams:
             stream.collect_events()

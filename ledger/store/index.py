@@ -144,16 +144,17 @@ class LedgerIndexMixin:
     def ledger_table_statements(self) -> list[str]:
         return [
             self._sql(
-                "CREATE TABLE IF NOT EXISTS {index} (position BIGINT PRIMARY KEY, leaf BIGINT NOT NULL UNIQUE, "
+                "CREATE TABLE IF NOT EXISTS {index} (position {position_key}, leaf BIGINT NOT NULL UNIQUE, "
                 "event_id TEXT NOT NULL UNIQUE, stream_kind TEXT NOT NULL, stream_key TEXT NOT NULL, "
                 "seq BIGINT NOT NULL, type TEXT NOT NULL, org TEXT NOT NULL, occurred_at BIGINT NOT NULL, "
                 "hash {blob} NOT NULL)"
             ),
             self._sql("CREATE INDEX IF NOT EXISTS {index_name}_stream ON {index} (stream_key, seq)"),
-            self._sql("CREATE INDEX IF NOT EXISTS {index_name}_kind ON {index} (stream_kind, position)"),
+            # Registry scans need only the organization rows: a partial index keeps elevator rows out of it.
+            self._sql("CREATE INDEX IF NOT EXISTS {index_name}_org ON {index} (position) WHERE stream_kind = 'org'"),
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {nodes} (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
-                "hash {blob} NOT NULL, PRIMARY KEY (level, idx))"
+                "hash {blob} NOT NULL, PRIMARY KEY (level, idx)){clustered}"
             ),
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {offsets} (consumer_group TEXT NOT NULL, topic TEXT NOT NULL, "

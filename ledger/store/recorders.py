@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
 from psycopg.sql import SQL
 
+from ledger.errors import IntegrityError
 from ledger.store.index import LedgerBatch, LedgerIndexMixin
 
 __all__ = ["LedgerPostgresRecorder", "LedgerSQLiteRecorder"]
@@ -32,7 +34,12 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
         return [*super().construct_create_table_statements(), *self.ledger_table_statements()]
 
     def _sql(self, text: str) -> str:
-        return self._format(text.replace("{index_name}", "ledger_index").replace("{blob}", "BLOB"))
+        # INTEGER PRIMARY KEY makes position the rowid; WITHOUT ROWID stores nodes in their primary key's B-tree.
+        dialect = {"{index_name}": "ledger_index", "{blob}": "BLOB", "{position_key}": "INTEGER PRIMARY KEY",
+                   "{clustered}": " WITHOUT ROWID"}
+        for placeholder, value in dialect.items():
+            text = text.replace(placeholder, value)
+        return self._format(text)
 
     def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.transaction(commit=False) as cursor:
@@ -45,10 +52,33 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The events' INSERT comes first: it takes SQLite's write lock before anything is read.
-        positions = super()._insert_events(c, stored_events, **kwargs)
+        positions = self._insert_rows(c, stored_events)
+        tracking = kwargs.get("tracking")
+        if tracking is not None:
+            self._insert_tracking(c, tracking)
         batch: LedgerBatch | None = kwargs.get("ledger_batch")
-        if batch is not None and positions is not None:
+        if batch is not None:
             self._write_ledger_batch(c, positions, batch)
+        return positions
+
+    def _insert_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """One execute for the first row (its rowid), one executemany for the rest.
+
+        Inside the write transaction nobody else inserts, and SQLite gives each new row max(rowid) + 1, so the
+        rowids are consecutive; the last one is checked rather than assumed.
+        """
+        if not stored_events:
+            return []
+        rows = [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                 s.originator_version, s.topic, s.state) for s in stored_events]
+        c.execute(self.insert_events_statement, rows[0])
+        first = int(c.lastrowid)
+        if len(rows) > 1:
+            c.executemany(self.insert_events_statement, rows[1:])
+        positions = list(range(first, first + len(rows)))
+        c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+        if int(c.fetchone()[0]) != positions[-1]:
+            raise IntegrityError("SQLite did not assign consecutive rowids to one batch")
         return positions
 
 
@@ -75,7 +105,11 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
         self.sql_create_statements.extend(SQL(statement) for statement in self.ledger_table_statements())  # type: ignore[arg-type]
 
     def _sql(self, text: str) -> str:
-        return self._format(text.replace("{index_name}", "ledger_index").replace("{blob}", "BYTEA")).replace("?", "%s")
+        dialect = {"{index_name}": "ledger_index", "{blob}": "BYTEA", "{position_key}": "BIGINT PRIMARY KEY",
+                   "{clustered}": ""}
+        for placeholder, value in dialect.items():
+            text = text.replace(placeholder, value)
+        return self._format(text).replace("?", "%s")
 
     def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
