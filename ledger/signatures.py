@@ -11,7 +11,7 @@ the same batch are verified inline.
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -54,7 +54,11 @@ class SignatureChecker:
                 for sub in subs if (record := registry.keys.get(sub.envelope.key_id))]
         size = max(1, len(jobs) // (self.threads * 4))
         chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
-        return PendingChecks([self._pool.submit(check_chunk, chunk) for chunk in chunks])
+        try:
+            return PendingChecks([self._pool.submit(check_chunk, chunk) for chunk in chunks])
+        except BrokenExecutor:
+            self._pool = None  # a dead pool stays dead: verify inline from now on
+            return PendingChecks([])
 
     def require(self, sub: Submission, key: KeyRecord, verified: Verified) -> None:
         """Raise SignatureError unless ``key`` signed ``sub``."""
@@ -77,13 +81,23 @@ class SignatureChecker:
 
 
 class PendingChecks:
-    """Signature checks running on the pool; ``result()`` waits for them."""
+    """Signature checks running on the pool; ``result()`` waits for them.
+
+    If the pool broke (a worker died), the answers are simply missing and the decision step verifies those
+    signatures itself: a lost worker costs speed, never correctness.
+    """
 
     def __init__(self, futures: list[Future[list[tuple[int, bytes, bool]]]]) -> None:
         self._futures = futures
 
     def result(self) -> Verified:
-        return {sub_id: (raw, ok) for future in self._futures for sub_id, raw, ok in future.result()}
+        verified: Verified = {}
+        for future in self._futures:
+            try:
+                verified.update((sub_id, (raw, ok)) for sub_id, raw, ok in future.result())
+            except BrokenExecutor:
+                continue
+        return verified
 
 
 def check_chunk(jobs: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, bytes, bool]]:

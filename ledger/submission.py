@@ -21,7 +21,15 @@ from ledger.keys import b64decode_strict
 from ledger.schema import Envelope, EventSpec, Payload, spec_for, validate_envelope
 from ledger.schema.envelope import schema_error
 
-__all__ = ["MAX_LINE_BYTES", "STREAM_NAMESPACE", "StreamKey", "Submission", "parse_line", "parse_submission"]
+__all__ = [
+    "MAX_LINE_BYTES",
+    "STREAM_NAMESPACE",
+    "StreamKey",
+    "Submission",
+    "parse_line",
+    "parse_submission",
+    "stream_id",
+]
 
 # A record larger than this is refused before parsing: no lifecycle event needs more.
 MAX_LINE_BYTES = 256 * 1024
@@ -37,14 +45,15 @@ class StreamKey:
 
     @property
     def id(self) -> uuid.UUID:
-        return _stream_id(self.kind, self.key)
+        return stream_id(self.kind, self.key)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
 
 
 @lru_cache(maxsize=1 << 17)
-def _stream_id(kind: str, key: str) -> uuid.UUID:
+def stream_id(kind: str, key: str) -> uuid.UUID:
+    """The stored id of a stream: UUIDv5 of ``kind:key`` (cached: it is asked for on every event)."""
     return uuid.uuid5(STREAM_NAMESPACE, f"{kind}:{key}")
 
 

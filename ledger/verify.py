@@ -2,25 +2,26 @@
 
 Nothing stored is trusted. For each stored event, in global order:
 
-- it has exactly one index row, whose stream, ``seq`` and ids agree with the stored row;
+- it has exactly one index row, whose stream and ``seq`` agree with the stored row;
 - ``seq`` continues its stream without a gap, and SHA-256(previous hash ‖ stored bytes) is the indexed hash;
-- with signatures on: its signer's key was registered before it (in log order), belonged to the signer and was
-  active at ``occurred_at``, and the Ed25519 signature over the signing bytes verifies.
+- the leaf numbers run 0…n−1 without a gap;
+- with signatures on: the stored bytes are canonical and agree with the index; the signer's key was registered
+  before the event (in log order), belonged to the signer and was active at ``occurred_at``; and the Ed25519
+  signature over the signing bytes verifies.
 
-Then the Merkle log: leaves are numbered 0…n−1 without a gap, every stored node at level 0 is the leaf hash of
-the indexed event hash, and every stored node above is the hash of its two children. Last, every checkpoint the
-operator issued verifies with the operator's key and commits to a prefix of that tree.
+Then the Merkle log: every stored node at level 0 is the leaf hash of the (just verified) event hash, every stored
+node above is the hash of its two children, and there are no others. Last, every checkpoint the operator issued
+verifies with the operator's key and commits to a prefix of that tree — which makes them mutually consistent.
 
-The work splits by position ranges over worker processes (each picks up the stream heads at its range start from
-the index, whose hashes the earlier range checks), so independent elevators verify on both cores.
+The event pass splits by position ranges over worker processes (each picks up the stream heads at its range
+start from the index, whose hashes the earlier range checks), so independent elevators verify on both cores.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +37,12 @@ from ledger.merkle import leaf_hash, node_hash
 from ledger.merkle import root as merkle_root
 from ledger.registry import KeyRecord, Registry
 from ledger.store import GENESIS_HASH, Store, StoreURL
-from ledger.store.stream import RecordMapper
-from ledger.submission import STREAM_NAMESPACE, parse_line
+from ledger.submission import parse_line, stream_id
 
 __all__ = ["Failure", "VerifyReport", "verify_store"]
 
-_CHUNK = 5000
+_CHUNK = 20_000
+_OPENED, _APPENDED = "liftledger:opened", "liftledger:appended"
 Progress = Callable[[int, int], None]
 
 
@@ -66,7 +67,8 @@ class Failure:
 class VerifyReport:
     events: int = 0
     signatures: int = 0
-    streams: set[str] = field(default_factory=set)
+    elevators: int = 0
+    organizations: int = 0
     tree_size: int = 0
     nodes: int = 0
     checkpoints: int = 0
@@ -78,10 +80,9 @@ class VerifyReport:
         return self.failure is None
 
     def to_dict(self) -> dict[str, Any]:
-        elevators = sum(1 for s in self.streams if s.startswith("elevator:"))
         return {
             "ok": self.ok, "events": self.events, "signatures_verified": self.signatures,
-            "elevators": elevators, "organizations": len(self.streams) - elevators, "tree_size": self.tree_size,
+            "elevators": self.elevators, "organizations": self.organizations, "tree_size": self.tree_size,
             "merkle_nodes": self.nodes, "checkpoints": self.checkpoints, "seconds": round(self.seconds, 3),
             "failure": self.failure.to_dict() if self.failure else None,
         }
@@ -97,22 +98,10 @@ def verify_store(
     store = store or Store(url, cache_size=0)
     try:
         report = VerifyReport()
-        total = store.index.max_event_position()
-        ranges = _ranges(total, workers)
-        if workers > 1 and len(ranges) > 1:
-            with ProcessPoolExecutor(len(ranges)) as pool:
-                parts = list(pool.map(_verify_range_in_process, [(url, a, b, signatures) for a, b in ranges]))
-        else:
-            parts = [_RangeVerifier(store, a, b, signatures, progress, total).run() for a, b in ranges]
-        for part in parts:
-            report.events += part.events
-            report.signatures += part.signatures
-            report.streams |= part.streams
-            if part.failure is not None and report.failure is None:
-                report.failure = part.failure
+        merkle = _verify_events(store, url, signatures, workers, progress, report)
         _verify_counts(store, report)
         if report.failure is None:
-            _verify_merkle(store, report)
+            report.failure, report.nodes = merkle
         if report.failure is None:
             _verify_checkpoints(store, report)
         report.seconds = time.perf_counter() - started
@@ -122,9 +111,63 @@ def verify_store(
             store.close()
 
 
+# --- the event pass -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RangeResult:
+    events: int = 0
+    signatures: int = 0
+    streams: dict[str, int] = field(default_factory=dict)  # "kind:key" → 1 (a set that pickles cheaply)
+    first_leaf: int | None = None
+    last_leaf: int | None = None
+    hashes: list[bytes] = field(default_factory=list)  # kept only when this process also checks the Merkle log
+    failure: Failure | None = None
+
+
+def _verify_events(store: Store, url: StoreURL, signatures: bool, workers: int, progress: Progress | None,
+                   report: VerifyReport) -> tuple[Failure | None, int]:
+    """The event pass; returns the Merkle check's (failure, nodes), done alongside it.
+
+    With several workers the Merkle check runs in this process, from the indexed hashes, while the workers check
+    that those same hashes are the chains' — both must pass.
+    """
+    total = store.index.max_event_position()
+    ranges = _ranges(total, workers)
+    if len(ranges) > 1:
+        with ProcessPoolExecutor(len(ranges)) as pool:
+            futures = [pool.submit(_verify_range_in_process, (url, a, b, signatures)) for a, b in ranges]
+            # Meanwhile, here: the Merkle check from the indexed hashes (the workers prove them to be the chains').
+            merkle = _verify_merkle(store, [digest for _, digest in store.index.leaf_scan(-1, 2**62)])
+            parts = [future.result() for future in futures]
+    else:
+        parts = [_RangeVerifier(store, a, b, signatures, progress, total, keep_hashes=True).run() for a, b in ranges]
+        merkle = _verify_merkle(store, parts[0].hashes)
+    _merge_parts(parts, report)
+    return merkle
+
+
+def _merge_parts(parts: list[_RangeResult], report: VerifyReport) -> None:
+    streams: dict[str, int] = {}
+    next_leaf = 0
+    for part in parts:
+        report.events += part.events
+        report.signatures += part.signatures
+        streams.update(part.streams)
+        if part.failure is not None and report.failure is None:
+            report.failure = part.failure
+        if part.first_leaf is not None and part.first_leaf != next_leaf and report.failure is None:
+            report.failure = Failure(0, "log", None, "integrity.log",
+                                     f"leaf {part.first_leaf} where leaf {next_leaf} was due")
+        if part.last_leaf is not None:
+            next_leaf = part.last_leaf + 1
+    report.elevators = sum(1 for s in streams if s.startswith("elevator:"))
+    report.organizations = len(streams) - report.elevators
+
+
 def _ranges(total: int, workers: int) -> list[tuple[int, int]]:
-    """Split positions (0, total] into ``workers`` contiguous half-open-below ranges (after, upto]."""
-    if workers <= 1 or total < 10_000:
+    """Split positions (0, total] into ``workers`` contiguous ranges (after, upto]."""
+    if workers <= 1 or total < 20_000:
         return [(0, total)]
     step = -(-total // workers)
     return [(start, min(start + step, total)) for start in range(0, total, step)]
@@ -136,32 +179,27 @@ def _verify_range_in_process(args: tuple[StoreURL, int, int, bool]) -> _RangeRes
         return _RangeVerifier(store, after, upto, signatures, None, 0).run()
 
 
-@dataclass
-class _RangeResult:
-    events: int = 0
-    signatures: int = 0
-    streams: set[str] = field(default_factory=set)
-    failure: Failure | None = None
-
-
 class _Fail(Exception):
     def __init__(self, failure: Failure) -> None:
         self.failure = failure
 
 
 class _RangeVerifier:
-    """Verifies stored events with positions in (after, upto]."""
+    """Verifies the stored events with positions in (after, upto]; kept lean, it is the hot loop."""
 
     def __init__(
-        self, store: Store, after: int, upto: int, signatures: bool, progress: Progress | None, total: int
+        self, store: Store, after: int, upto: int, signatures: bool, progress: Progress | None, total: int,
+        *, keep_hashes: bool = False,
     ) -> None:
-        self.store = store
+        self.index = store.index
+        self.keep_hashes = keep_hashes
         self.after = after
         self.upto = upto
         self.signatures = signatures
         self.progress = progress
         self.total = total
-        self.heads: dict[str, tuple[int, bytes]] = {}
+        self.heads: dict[Any, tuple[int, bytes]] = {}
+        self.streams: dict[Any, tuple[str, str, str]] = {}  # stored stream id → (kind, key, "kind:key")
         self.registry = Registry()
         self.result = _RangeResult()
 
@@ -169,87 +207,107 @@ class _RangeVerifier:
         try:
             if self.signatures:
                 self._replay_registry_before(self.after)
-            position = self.after
-            while position < self.upto:
-                rows = self.store.index.verify_scan(position, _CHUNK)
-                if not rows:
-                    break
-                for row in rows:
-                    position = int(row[0])
-                    if position > self.upto:
-                        break
-                    self._verify_row(row)
+            for start in range(self.after, self.upto, _CHUNK):
+                end = min(start + _CHUNK, self.upto)
+                for event, row in _merged(self.index.event_rows(start, end), self.index.index_rows(start, end)):
+                    self._verify(event, row)
                 if self.progress:
-                    self.progress(min(position, self.upto), self.total)
+                    self.progress(end, self.total)
         except _Fail as failed:
             self.result.failure = failed.failure
+        self.result.streams = {names[2]: 1 for names in self.streams.values()}
         return self.result
 
     def _replay_registry_before(self, position: int) -> None:
         after = 0
-        while True:
-            rows = self.store.index.scan(after, 1000, stream_kind="org")
-            rows = [(row, record) for row, record in rows if row.position <= position]
-            if not rows:
-                return
+        while rows := [(r, rec) for r, rec in self.index.scan(after, 1000, stream_kind="org") if r.position <= position]:
             for row, record in rows:
                 self.registry.apply(parse_line(record))
                 after = row.position
 
-    def _verify_row(self, row: tuple[Any, ...]) -> None:
-        position, originator_id, version, topic, state = row[:5]
-        record = state.encode("utf-8", "surrogateescape") if isinstance(state, str) else bytes(state)
-        if row[5] is None:
-            self._fail(position, f"stored event {originator_id}", int(version), "integrity.index",
-                       "stored event has no index row")
-        (_, leaf, event_id, kind, key, seq, event_type, org, occurred_at, stored_hash) = row[5:]
-        stream = f"{kind}:{key}"
-        seq = int(seq)
-        fail = self._failer(position, stream, seq)
-        if _stream_uuid(originator_id) != uuid.uuid5(STREAM_NAMESPACE, stream) or int(version) != seq:
-            fail("integrity.index", "stored row's stream or version disagrees with its index row")
-        if RecordMapper.CLASSES.get(topic) is None or (topic == "liftledger:opened") != (seq == 1):
-            fail("integrity.topic", f"unexpected topic {topic!r}")
-        previous = self._previous(key, seq, position, fail)
-        digest = hashlib.sha256(previous + record).digest()
-        if digest != bytes(stored_hash):
-            fail("integrity.chain", "SHA-256(previous hash ‖ stored bytes) is not the recorded hash")
-        self.heads[key] = (seq, digest)
-        self.result.events += 1
-        self.result.streams.add(stream)
-        if self.signatures:
-            self._verify_signed(record, (event_id, event_type, org, int(occurred_at), kind, key), fail)
-
-    def _previous(self, key: str, seq: int, position: int, fail: Callable[[str, str], None]) -> bytes:
-        head = self.heads.get(key)
-        if head is None:
-            head = self.store.index.stream_head_before(key, position) or (0, GENESIS_HASH)
+    def _verify(self, event: tuple[Any, ...] | None, row: tuple[Any, ...] | None) -> None:
+        if row is None:
+            assert event is not None
+            raise _Fail(Failure(int(event[0]), f"stored stream {event[1]}", int(event[2]), "integrity.index",
+                                "stored event has no index row"))
+        if event is None:
+            raise _Fail(Failure(int(row[0]), f"{row[2]}:{row[3]}", int(row[4]), "integrity.missing",
+                                "the index lists an event that is no longer stored"))
+        position, originator, version, topic, state = event
+        _, leaf, kind, key, seq, stored_hash = row[:6]
+        names = self._stream(originator, kind, key, position, seq)
+        if version != seq:
+            self._fail(position, names[2], seq, "integrity.index", "stored row's version disagrees with its index row")
+        if topic != (_OPENED if seq == 1 else _APPENDED):
+            self._fail(position, names[2], seq, "integrity.topic", f"unexpected topic {topic!r}")
+        record = state if type(state) is bytes else _as_bytes(state)
+        head = self.heads.get(originator) or self._head_before(key, position)
         if head[0] != seq - 1:
-            fail("integrity.seq", f"seq {seq} follows seq {head[0]}: the stream has a gap or is reordered")
-        return head[1]
+            self._fail(position, names[2], seq, "integrity.seq",
+                       f"seq {seq} follows seq {head[0]}: the stream has a gap or is reordered")
+        digest = hashlib.sha256(head[1] + record).digest()
+        if digest != stored_hash:
+            self._fail(position, names[2], seq, "integrity.chain",
+                       "SHA-256(previous hash ‖ stored bytes) is not the recorded hash")
+        self._leaf(leaf, position, names[2], seq)
+        self.heads[originator] = (seq, digest)
+        if self.keep_hashes:
+            self.result.hashes.append(digest)
+        self.result.events += 1
+        if self.signatures:
+            self._verify_signed(record, row, position, names[2], seq)
 
-    def _verify_signed(self, record: bytes, indexed: tuple[Any, ...], fail: Callable[[str, str], None]) -> None:
+    def _stream(self, originator: Any, kind: str, key: str, position: int, seq: int) -> tuple[str, str, str]:
+        """The stream a stored row belongs to, its id checked against the index once per stream."""
+        known = self.streams.get(originator)
+        if known is None:
+            expected = stream_id(kind, key)
+            if (expected.hex if isinstance(originator, str) else expected) != originator:
+                self._fail(position, f"{kind}:{key}", seq, "integrity.index",
+                           "stored row's stream disagrees with its index row")
+            known = self.streams[originator] = (kind, key, f"{kind}:{key}")
+        elif known[0] != kind or known[1] != key:
+            self._fail(position, known[2], seq, "integrity.index", "index row names another stream")
+        return known
+
+    def _head_before(self, key: str, position: int) -> tuple[int, bytes]:
+        """A stream's head where this range starts (only a range that starts mid-log needs to look it up)."""
+        if self.after == 0:
+            return (0, GENESIS_HASH)
+        return self.index.stream_head_before(key, position) or (0, GENESIS_HASH)
+
+    def _leaf(self, leaf: int, position: int, stream: str, seq: int) -> None:
+        result = self.result
+        if result.first_leaf is None:
+            result.first_leaf = leaf
+        elif leaf != result.last_leaf + 1:  # type: ignore[operator]
+            self._fail(position, stream, seq, "integrity.log", f"leaf {leaf} follows leaf {result.last_leaf}")
+        result.last_leaf = leaf
+
+    def _verify_signed(self, record: bytes, row: tuple[Any, ...], position: int, stream: str, seq: int) -> None:
+        kind, key, event_id, event_type, org, occurred_at = row[2], row[3], *row[6:10]
         try:
             envelope = orjson.loads(record)
             if canonical(envelope) != record:
-                fail("integrity.canonical", "stored bytes are not in canonical form")
+                raise _Mismatch("integrity.canonical", "stored bytes are not in canonical form")
             actor = envelope["actor"]
-            stream_key = envelope.get("equipment_code") or indexed[5]
             seen = (envelope["event_id"], envelope["type"], actor["org"], instant_from_text(envelope["occurred_at"]))
-            if seen != indexed[:4] or stream_key != indexed[5]:
-                fail("integrity.index", "the index row disagrees with the stored event")
-            key = self._key(envelope, record)
+            if seen != (event_id, event_type, org, occurred_at) or envelope.get("equipment_code", key) != key:
+                raise _Mismatch("integrity.index", "the index row disagrees with the stored event")
+            public = self._key(envelope, record)
             signature = b64decode_strict(envelope["signature"], length=64, what="signature")
             unsigned = {k: v for k, v in envelope.items() if k != "signature"}
-            if not key.public.is_valid_signature(signature, SIGNING_PREFIX + canonical(unsigned)):
-                fail("signature.invalid", f"signature does not verify with key {key.key_id}")
+            if not public.public.is_valid_signature(signature, SIGNING_PREFIX + canonical(unsigned)):
+                raise _Mismatch("signature.invalid", f"signature does not verify with key {public.key_id}")
             self.result.signatures += 1
-            if indexed[4] == "org":
+            if kind == "org":
                 self.registry.apply(parse_line(record))
+        except _Mismatch as e:
+            self._fail(position, stream, seq, e.code, e.message)
         except LedgerError as e:
-            fail(e.code, e.message)
+            self._fail(position, stream, seq, e.code, e.message)
         except (KeyError, TypeError, ValueError, orjson.JSONDecodeError) as e:
-            fail("integrity.record", f"stored record is malformed: {e}")
+            self._fail(position, stream, seq, "integrity.record", f"stored record is malformed: {e}")
 
     def _key(self, envelope: dict[str, Any], record: bytes) -> KeyRecord:
         if self.registry.genesis_org is None:
@@ -258,21 +316,40 @@ class _RangeVerifier:
         return self.registry.active_key(envelope["key_id"], actor["org"], actor["role"], actor.get("device"),
                                         instant_from_text(envelope["occurred_at"]))
 
-    def _failer(self, position: int, stream: str, seq: int) -> Callable[[str, str], None]:
-        def fail(code: str, message: str) -> None:
-            self._fail(position, stream, seq, code, message)
-
-        return fail
-
     def _fail(self, position: int, stream: str, seq: int | None, code: str, message: str) -> None:
         raise _Fail(Failure(int(position), stream, seq, code, message))
 
 
-def _stream_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
+class _Mismatch(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        self.code, self.message = code, message
+
+
+def _merged(events: list[tuple[Any, ...]], rows: list[tuple[Any, ...]]
+            ) -> Iterator[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]]:
+    """Pair stored events with index rows by position; a side that is missing a position yields None."""
+    if len(events) == len(rows) and (not events or (events[0][0] == rows[0][0] and events[-1][0] == rows[-1][0])):
+        yield from zip(events, rows, strict=True)  # the common case: no row missing on either side
+        return
+    i = j = 0
+    while i < len(events) or j < len(rows):
+        if j == len(rows) or (i < len(events) and events[i][0] < rows[j][0]):
+            yield events[i], None
+            i += 1
+        elif i == len(events) or rows[j][0] < events[i][0]:
+            yield None, rows[j]
+            j += 1
+        else:
+            yield events[i], rows[j]
+            i, j = i + 1, j + 1
+
+
+def _as_bytes(state: Any) -> bytes:
+    """A stored value that is not a blob (it was tampered with as text) as the bytes it spells."""
+    return state.encode("utf-8", "surrogateescape") if isinstance(state, str) else bytes(state)
+
+
+# --- the log as a whole ---------------------------------------------------------------------------------------
 
 
 def _verify_counts(store: Store, report: VerifyReport) -> None:
@@ -288,75 +365,31 @@ def _verify_counts(store: Store, report: VerifyReport) -> None:
                                  "every event must be in the log exactly once")
 
 
-def _verify_merkle(store: Store, report: VerifyReport) -> None:
-    """Level 0 against the indexed hashes, every level above against its children."""
-    size = report.tree_size
-    below = _leaf_hashes(store, report, size)
-    level = 0
-    while below is not None and len(below) > 1:
-        stored = _stored_level(store, level, len(below), report)
-        if stored is None:
-            return
-        if stored != below:
-            index = next(i for i, (a, b) in enumerate(zip(stored, below, strict=True)) if a != b)
-            report.failure = Failure(0, "merkle", None, "integrity.merkle", f"node ({level}, {index}) is wrong")
-            return
-        report.nodes += len(stored)
-        below = [node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+def _verify_merkle(store: Store, event_hashes: list[bytes]) -> tuple[Failure | None, int]:
+    """Each stored level equals the level computed from the event hashes, and nothing else is stored.
+
+    Returns (the first failure or None, the number of nodes checked).
+    """
+    level, nodes, computed = 0, 0, [leaf_hash(h) for h in event_hashes]
+    while computed:
+        stored = store.index.level_hashes(level)
+        if stored != computed:
+            index = next((i for i, (a, b) in enumerate(zip(stored, computed)) if a != b),
+                         min(len(stored), len(computed)))
+            return Failure(0, "merkle", None, "integrity.merkle",
+                           f"node ({level}, {index}) is wrong or missing: {len(stored)} stored at level {level}, "
+                           f"{len(computed)} expected"), nodes
+        nodes += len(stored)
+        computed = [node_hash(computed[i], computed[i + 1]) for i in range(0, len(computed) - 1, 2)]
         level += 1
-    if below:
-        stored = _stored_level(store, level, 1, report)
-        if stored is not None and stored != below:
-            report.failure = Failure(0, "merkle", None, "integrity.merkle", f"node ({level}, 0) is wrong")
-        report.nodes += 1
-    if report.failure is None and store.index.counts()[2] != report.nodes:
-        report.failure = Failure(0, "merkle", None, "integrity.merkle",
-                                 f"{store.index.counts()[2]} Merkle nodes stored, {report.nodes} expected")
-
-
-def _leaf_hashes(store: Store, report: VerifyReport, size: int) -> list[bytes] | None:
-    leaves: list[bytes] = []
-    after = -1
-    while True:
-        rows = store.index.leaf_scan(after, _CHUNK * 4)
-        if not rows:
-            break
-        for leaf, digest in rows:
-            if leaf != len(leaves):
-                report.failure = Failure(0, "log", None, "integrity.log", f"leaf {leaf} where leaf {len(leaves)} was due")
-                return None
-            leaves.append(leaf_hash(digest))
-            after = leaf
-    return leaves if len(leaves) == size else None
-
-
-def _stored_level(store: Store, level: int, expected: int, report: VerifyReport) -> list[bytes] | None:
-    hashes: list[bytes] = []
-    after = -1
-    while True:
-        rows = store.index.node_scan(level, after, _CHUNK * 4)
-        if not rows:
-            break
-        for idx, digest in rows:
-            if idx != len(hashes):
-                break
-            hashes.append(digest)
-            after = idx
-        else:
-            continue
-        break
-    if len(hashes) != expected:
-        report.failure = Failure(0, "merkle", None, "integrity.merkle",
-                                 f"level {level} stores {len(hashes)} complete nodes, {expected} expected")
-        return None
-    return hashes
+    stored_total = store.index.counts()[2]
+    if stored_total != nodes:
+        return Failure(0, "merkle", None, "integrity.merkle",
+                       f"{stored_total} Merkle nodes stored, {nodes} expected"), nodes
+    return None, nodes
 
 
 def _verify_checkpoints(store: Store, report: VerifyReport) -> None:
-    """Every issued checkpoint is signed by the operator and commits to a prefix of the verified tree.
-
-    All checkpoints being roots of prefixes of one tree is what makes them mutually consistent.
-    """
     issued = store.index.checkpoints()
     if not issued:
         return

@@ -285,17 +285,23 @@ class LedgerIndexMixin:
         )
         return [(_index_row(row[:10]), bytes(row[10])) for row in rows]
 
-    def verify_scan(self, after: int, limit: int) -> list[tuple[Any, ...]]:
-        """Stored events in notification order, each with its index row if any (None columns when missing).
-
-        Row: (notification id, originator_id, originator_version, topic, state, *index columns).
-        """
+    def event_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
+        """Stored events with positions in (after, upto]: (position, originator_id, originator_version, topic, state)."""
         return self._read(
-            f"SELECT e.{{rowid}}, e.originator_id, e.originator_version, e.topic, e.state, "
-            f"{_qualified(INDEX_COLUMNS, 'i')} FROM {{events}} e LEFT JOIN {{index}} i ON i.position = e.{{rowid}} "
-            f"WHERE e.{{rowid}} > ? ORDER BY e.{{rowid}} LIMIT ?",
-            (after, limit),
+            "SELECT {rowid}, originator_id, originator_version, topic, state FROM {events} "
+            "WHERE {rowid} > ? AND {rowid} <= ? ORDER BY {rowid}",
+            (after, upto),
         )
+
+    def index_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
+        """Index rows with positions in (after, upto]: (position, leaf, stream_kind, stream_key, seq, hash,
+        event_id, type, org, occurred_at) — the order verification reads them in."""
+        rows = self._read(
+            "SELECT position, leaf, stream_kind, stream_key, seq, hash, event_id, type, org, occurred_at "
+            "FROM {index} WHERE position > ? AND position <= ? ORDER BY position",
+            (after, upto),
+        )
+        return [(*row[:5], bytes(row[5]), *row[6:]) for row in rows]
 
     def stream_head_before(self, stream_key: str, position: int) -> tuple[int, bytes] | None:
         """(seq, hash) of the stream's last event before ``position``."""
@@ -310,11 +316,14 @@ class LedgerIndexMixin:
         rows = self._read("SELECT leaf, hash FROM {index} WHERE leaf > ? ORDER BY leaf LIMIT ?", (after, limit))
         return [(int(leaf), bytes(digest)) for leaf, digest in rows]
 
-    def node_scan(self, level: int, after: int, limit: int) -> list[tuple[int, bytes]]:
-        rows = self._read(
-            "SELECT idx, hash FROM {nodes} WHERE level = ? AND idx > ? ORDER BY idx LIMIT ?", (level, after, limit)
-        )
-        return [(int(idx), bytes(digest)) for idx, digest in rows]
+    def level_hashes(self, level: int) -> list[bytes]:
+        """Every stored node of one level in index order; a missing index ends the list there."""
+        hashes: list[bytes] = []
+        for idx, digest in self._read("SELECT idx, hash FROM {nodes} WHERE level = ? ORDER BY idx", (level,)):
+            if idx != len(hashes):
+                break
+            hashes.append(bytes(digest))
+        return hashes
 
     def counts(self) -> tuple[int, int, int]:
         """(stored events, index rows, Merkle nodes)."""
