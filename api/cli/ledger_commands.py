@@ -57,7 +57,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_argument(p)
     p.add_argument("file")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
-    p.add_argument("--threads", type=int, default=2, help="signature-verification threads (default: both cores)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="processes that check signatures while batches are parsed and decided (0: inline)")
     p.set_defaults(run=cmd_append)
 
     p = sub.add_parser("events", help="an elevator's (or organization's) events with seq, prev_hash and hash")
@@ -142,7 +143,7 @@ def cmd_append(args: argparse.Namespace) -> int:
     show = args.progress or err_console.is_terminal
     rejected = 0
     with open_store(args) as store, progress_bar("append", total, enabled=show) as bar:
-        service = LedgerService(store, signatures=SignatureChecker(args.threads))
+        service = LedgerService(store, signatures=SignatureChecker(processes=args.workers))
         for outcomes in service.append_batches(_batches(_input_lines(source), _BATCH)):
             print_json_lines(outcome.to_dict() for outcome in outcomes)
             rejected += sum(1 for outcome in outcomes if outcome.error is not None)
