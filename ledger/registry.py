@@ -23,7 +23,7 @@ from ledger.schema import registry_events as reg
 from ledger.submission import Submission
 from ledger.vocabulary import CERT_CATEGORY_FOR_ROLE
 
-__all__ = ["Certificate", "KeyRecord", "Licence", "Organization", "Registry", "local_date"]
+__all__ = ["Certificate", "KeyRecord", "Licence", "Organization", "Registry", "Validity", "local_date"]
 
 @dataclass(slots=True)
 class KeyRecord:
@@ -51,9 +51,9 @@ class KeyRecord:
 
 
 @dataclass(slots=True)
-class Licence:
-    licence_no: str
-    kind: str
+class Validity:
+    """A dated permission (licence, certificate): valid on its dates unless revoked before the instant."""
+
     valid_from: date
     valid_until: date
     revoked_at: int | None = None
@@ -65,18 +65,18 @@ class Licence:
 
 
 @dataclass(slots=True)
+class Licence:
+    licence_no: str
+    kind: str
+    validity: Validity
+
+
+@dataclass(slots=True)
 class Certificate:
     cert_no: str
     org: str
     category: str
-    valid_from: date
-    valid_until: date
-    revoked_at: int | None = None
-
-    def valid_at(self, instant: int, day: date | None = None) -> bool:
-        if self.revoked_at is not None and instant >= self.revoked_at:
-            return False
-        return self.valid_from <= (day or local_date(instant)) <= self.valid_until
+    validity: Validity
 
 
 @dataclass(slots=True)
@@ -90,7 +90,7 @@ class Organization:
 
     def licensed_at(self, kinds: tuple[str, ...], instant: int, day: date | None = None) -> bool:
         day = day or local_date(instant)
-        return any(lic.kind in kinds and lic.valid_at(instant, day) for lic in self.licences.values())
+        return any(lic.kind in kinds and lic.validity.valid_at(instant, day) for lic in self.licences.values())
 
 
 @dataclass(slots=True)
@@ -190,7 +190,7 @@ class Registry:
                     f"actor.persons[{index}]: {person.cert_no} is not a category-{category} certificate of {actor.org}",
                     code="certificate.invalid",
                 )
-            if not cert.valid_at(sub.occurred_at, sub.day):
+            if not cert.validity.valid_at(sub.occurred_at, sub.day):
                 raise AuthorizationError(
                     f"actor.persons[{index}]: certificate {person.cert_no} is not valid at "
                     f"{format_instant(sub.occurred_at)}",
@@ -310,10 +310,10 @@ class Registry:
         self.orgs[p.org] = Organization(p.org, p.name, frozenset(p.roles), p.district, p.maker_code, licences)
 
     def _apply_licence_granted(self, p: reg.LicenceGranted) -> None:
-        self.orgs[p.org].licences[p.licence_no] = Licence(p.licence_no, p.kind, p.valid_from, p.valid_until)
+        self.orgs[p.org].licences[p.licence_no] = Licence(p.licence_no, p.kind, Validity(p.valid_from, p.valid_until))
 
     def _apply_licence_revoked(self, p: reg.LicenceRevoked) -> None:
-        self.orgs[p.org].licences[p.licence_no].revoked_at = p.revoked_at
+        self.orgs[p.org].licences[p.licence_no].validity.revoked_at = p.revoked_at
 
     def _apply_key_added(self, p: reg.KeyAdded) -> None:
         self.keys[p.key_id] = self._new_key(
@@ -326,10 +326,10 @@ class Registry:
             record.revoked_at = p.revoked_at
 
     def _apply_worker_certified(self, p: reg.WorkerCertified) -> None:
-        self.certs[p.cert_no] = Certificate(p.cert_no, p.org, p.category, p.valid_from, p.valid_until)
+        self.certs[p.cert_no] = Certificate(p.cert_no, p.org, p.category, Validity(p.valid_from, p.valid_until))
 
     def _apply_certificate_revoked(self, p: reg.WorkerCertificateRevoked) -> None:
-        self.certs[p.cert_no].revoked_at = p.revoked_at
+        self.certs[p.cert_no].validity.revoked_at = p.revoked_at
 
     def _apply_device_registered(self, p: reg.DeviceRegistered) -> None:
         self.devices[p.terminal_id] = Device(p.terminal_id, p.org, p.equipment_code)

@@ -95,17 +95,11 @@ class LedgerBatch:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexRow:
+class IndexRow(IndexEntry):
+    """An index entry as stored: with its global position and its Merkle leaf."""
+
     position: int
     leaf: int
-    event_id: str
-    stream_kind: str
-    stream_key: str
-    seq: int
-    type: str
-    org: str
-    occurred_at: int
-    hash: bytes
 
 
 INDEX_COLUMNS = "position, leaf, event_id, stream_kind, stream_key, seq, type, org, occurred_at, hash"
@@ -444,6 +438,6 @@ def _qualified(columns: str, alias: str) -> str:
 
 
 def _index_row(row: Sequence[Any]) -> IndexRow:
-    return IndexRow(
-        int(row[0]), int(row[1]), row[2], row[3], row[4], int(row[5]), row[6], row[7], int(row[8]), bytes(row[9])
-    )
+    """From the columns in INDEX_COLUMNS order."""
+    return IndexRow(event_id=row[2], stream_kind=row[3], stream_key=row[4], seq=int(row[5]), type=row[6],
+                    org=row[7], occurred_at=int(row[8]), hash=bytes(row[9]), position=int(row[0]), leaf=int(row[1]))
