@@ -46,8 +46,11 @@ class Workload:
     elevators: list[str]
 
 
-def build_workload(elevators: int, visits: int, *, seed: int = 1) -> Workload:
-    """``elevators`` in service under contract, then ``visits`` half-monthly maintenance records each, in time order."""
+def build_workload(elevators: int, visits: int, *, seed: int = 1, visit_offset: int = 0) -> Workload:
+    """``elevators`` in service under contract, then ``visits`` half-monthly maintenance records each, in time order.
+
+    ``visit_offset`` continues an earlier workload of the same seed (same organizations, later visits).
+    """
     world = World(seed, start="2015-01-01T00:00:00Z")
     maker = world.organization("迅达电梯", ("manufacturer",), maker_code="31001")
     maintainers = [world.organization(f"维保{n}", ("maintainer",), people=6) for n in range(4)]
@@ -57,8 +60,8 @@ def build_workload(elevators: int, visits: int, *, seed: int = 1) -> Workload:
     for n, code in enumerate(codes):
         setup.extend(_put_in_service(world, maker, maintainers[n % 4], user, code))
     records = []
-    start = instant_from_text("2024-01-01T01:00:00Z")
-    for visit in range(visits):
+    start = instant_from_text("2016-07-01T01:00:00Z")  # after the contracts start; ~270 visits before today
+    for visit in range(visit_offset, visit_offset + visits):
         for n, code in enumerate(codes):
             maintainer = maintainers[n % 4]
             done = start + visit * 14 * 86400 + n * 60

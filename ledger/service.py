@@ -27,6 +27,7 @@ from ledger.errors import (
     SubmissionError,
     VersionConflictError,
 )
+from ledger.gcpause import gc_paused
 from ledger.registry import Registry
 from ledger.signatures import PendingChecks, SignatureChecker, Verified
 from ledger.store import (
@@ -132,7 +133,8 @@ class LedgerService:
         """
         waiting: tuple[list[Submission | LedgerError], PendingChecks] | None = None
         for batch in batches:
-            items = parse_lines(batch)
+            with gc_paused():
+                items = parse_lines(batch)
             self.refresh_registry()
             checks = self.signatures.start([i for i in items if isinstance(i, Submission)], self.registry)
             if waiting is not None:
@@ -154,6 +156,16 @@ class LedgerService:
         ``offsets`` (consumed Kafka positions) and the dead letters that ``dead_letters`` makes from the
         outcomes are committed in the same transaction as the accepted events — or not at all.
         """
+        with gc_paused():
+            return self._append(items, offsets, dead_letters, verified)
+
+    def _append(
+        self,
+        items: Sequence[Submission | LedgerError],
+        offsets: Sequence[OffsetUpdate],
+        dead_letters: Callable[[list[Outcome]], Sequence[DeadLetter]] | None,
+        verified: Verified | None,
+    ) -> list[Outcome]:
         for attempt in range(_MAX_ATTEMPTS):
             self.refresh_registry()
             saved_registry = self._registry_checkpoint(items)
