@@ -19,7 +19,15 @@ from ledger.registry import Registry
 from ledger.schema import incidents, inspection, insurance, lifecycle, maintenance
 from ledger.submission import Submission
 
-__all__ = ["REACTIVATION_INSPECTION_AFTER_S", "Contract", "ElevatorState", "Hazard"]
+__all__ = [
+    "INCIDENT_TYPES",
+    "REACTIVATION_INSPECTION_AFTER_S",
+    "STATE_CHANGING_TYPES",
+    "Contract",
+    "ElevatorState",
+    "Hazard",
+    "References",
+]
 
 # TSG 08 / DOMAIN.md (c) 10: reactivation after more than one year stopped needs a passed periodic inspection.
 REACTIVATION_INSPECTION_AFTER_S = 365 * 86400
@@ -91,8 +99,6 @@ class ElevatorState:
     policies: dict[str, str] = field(default_factory=dict)  # policy_no → insurer
     claims: dict[str, tuple[str, bool]] = field(default_factory=dict)  # claim_no → (insurer, settled)
     complaints: set[str] = field(default_factory=set)
-    maintenance_ids: set[str] = field(default_factory=set)
-    incident_ids: set[str] = field(default_factory=set)
 
     @classmethod
     def manufactured(cls, sub: Submission) -> ElevatorState:
@@ -100,12 +106,17 @@ class ElevatorState:
 
     # --- checking -------------------------------------------------------------------------------------------
 
-    def check(self, sub: Submission, registry: Registry) -> None:
-        """Raise the first rule ``sub`` would break, or return if it may be appended."""
+    def check(self, sub: Submission, registry: Registry, refs: References) -> None:
+        """Raise the first rule ``sub`` would break, or return if it may be appended.
+
+        ``refs`` finds earlier events by id (the ledger's index): countersignatures and claims point at them.
+        """
         self._check_common(sub)
         check = _CHECKS.get(sub.type)
         if check is not None:
             check(self, sub, registry)
+        if sub.type in _REFERENCE_CHECKS:
+            _REFERENCE_CHECKS[sub.type](self, sub, refs)
 
     def _check_common(self, sub: Submission) -> None:
         if self.decommissioned_at is not None and not sub.spec.archival and sub.occurred_at >= self.decommissioned_at:
@@ -190,9 +201,9 @@ class ElevatorState:
                 code="relationship.missing",
             )
 
-    def _check_countersigned(self, sub: Submission, _: Registry) -> None:
+    def _check_countersigned(self, sub: Submission, refs: References) -> None:
         p: maintenance.MaintenanceCountersigned = sub.payload  # type: ignore[assignment]
-        if p.maintenance_ref not in self.maintenance_ids:
+        if refs(p.maintenance_ref) != (f"elevator:{self.code}", "MaintenancePerformed"):
             raise InvariantError("unknown_reference", f"no maintenance record {p.maintenance_ref} on {self.code}")
 
     def _check_hazard_found(self, sub: Submission, _: Registry) -> None:
@@ -269,7 +280,12 @@ class ElevatorState:
         p: insurance.ClaimFiled = sub.payload  # type: ignore[assignment]
         self._check_own_policy(sub, registry)
         self._unless_correction(sub, "duplicate_number", f"claim {p.claim_no} already filed", p.claim_no in self.claims)
-        unknown = [ref for ref in p.incident_refs if ref not in self.incident_ids]
+
+    def _check_claim_incidents(self, sub: Submission, refs: References) -> None:
+        p: insurance.ClaimFiled = sub.payload  # type: ignore[assignment]
+        stream = f"elevator:{self.code}"
+        unknown = [ref for ref in p.incident_refs if (found := refs(ref)) is None or found[0] != stream
+                   or found[1] not in INCIDENT_TYPES]
         if unknown:
             raise InvariantError("unknown_reference", f"incidents not on {self.code}: {', '.join(unknown)}")
 
@@ -324,15 +340,8 @@ class ElevatorState:
         p: maintenance.MaintenanceContractTerminated = sub.payload  # type: ignore[assignment]
         self.contracts[p.contract_no].terminated = p.effective_date
 
-    def _apply_maintenance(self, sub: Submission) -> None:
-        self.maintenance_ids.add(sub.event_id)
-
-    def _apply_incident(self, sub: Submission) -> None:
-        self.incident_ids.add(sub.event_id)
-
     def _apply_hazard_found(self, sub: Submission) -> None:
         p: incidents.HazardFound = sub.payload  # type: ignore[assignment]
-        self.incident_ids.add(sub.event_id)
         previous = self.hazards.get(p.hazard_no)
         rectified = previous.rectified_at if previous else None
         self.hazards[p.hazard_no] = Hazard(p.hazard_no, p.source, p.severity, sub.occurred_at, rectified)
@@ -389,6 +398,16 @@ def _require_role(registry: Registry, org: str, role: str) -> None:
         raise AuthorizationError(f"{org} is not a registered {role}", code="relationship.missing")
 
 
+# What a claim may name as its incident.
+INCIDENT_TYPES = frozenset({"FaultReported", "EntrapmentRescue", "AccidentReported", "HazardFound"})
+# Looks an earlier event up by id: ("kind:key" of its stream, its type), or None.
+References = Callable[[str], "tuple[str, str] | None"]
+
+_REFERENCE_CHECKS: dict[str, Callable[[ElevatorState, Submission, References], None]] = {
+    "MaintenanceCountersigned": ElevatorState._check_countersigned,
+    "ClaimFiled": ElevatorState._check_claim_incidents,
+}
+
 # Contract events establish or end the maintainer relationship instead of requiring it.
 _CONTRACT_TYPES = frozenset({"MaintenanceContractSigned", "MaintenanceContractTerminated"})
 
@@ -401,7 +420,6 @@ _CHECKS: dict[str, Callable[[ElevatorState, Submission, Registry], None]] = {
     "MaintenanceContractSigned": ElevatorState._check_contract_signed,
     "MaintenanceContractTerminated": ElevatorState._check_contract_terminated,
     "MaintenancePerformed": ElevatorState._check_maintenance,
-    "MaintenanceCountersigned": ElevatorState._check_countersigned,
     "HazardFound": ElevatorState._check_hazard_found,
     "HazardRectified": ElevatorState._check_hazard_rectified,
     "SupervisoryInspected": ElevatorState._check_report,
@@ -423,10 +441,6 @@ _APPLIERS: dict[str, Callable[[ElevatorState, Submission], None]] = {
     "UserUnitChanged": ElevatorState._apply_user_unit_changed,
     "MaintenanceContractSigned": ElevatorState._apply_contract_signed,
     "MaintenanceContractTerminated": ElevatorState._apply_contract_terminated,
-    "MaintenancePerformed": ElevatorState._apply_maintenance,
-    "FaultReported": ElevatorState._apply_incident,
-    "EntrapmentRescue": ElevatorState._apply_incident,
-    "AccidentReported": ElevatorState._apply_incident,
     "HazardFound": ElevatorState._apply_hazard_found,
     "HazardRectified": ElevatorState._apply_hazard_rectified,
     "SupervisoryInspected": ElevatorState._apply_report,
@@ -442,3 +456,6 @@ _APPLIERS: dict[str, Callable[[ElevatorState, Submission], None]] = {
     "ClaimSettled": ElevatorState._apply_claim_settled,
     "ComplaintFiled": ElevatorState._apply_complaint,
 }
+
+# The record types whose application changes the decision state; replaying any other type only advances the chain.
+STATE_CHANGING_TYPES: frozenset[str] = frozenset(_APPLIERS)

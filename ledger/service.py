@@ -29,6 +29,8 @@ from ledger.errors import (
 )
 from ledger.gcpause import gc_paused
 from ledger.registry import Registry
+from ledger.schema.insurance import ClaimFiled
+from ledger.schema.maintenance import MaintenanceCountersigned
 from ledger.signatures import PendingChecks, SignatureChecker, Verified
 from ledger.store import (
     DeadLetter,
@@ -253,9 +255,19 @@ class _BatchRun:
         return list(self.touched)
 
     def _ids_to_look_up(self) -> list[str]:
+        """The batch's own ids (duplicates) and every id it refers to (corrections, countersignatures, claims)."""
         ids = {sub.event_id for sub in self.subs}
-        ids.update(sub.envelope.corrects for sub in self.subs if sub.envelope.corrects)
+        for sub in self.subs:
+            ids.update(_referenced_ids(sub))
         return sorted(ids)
+
+    def _reference(self, event_id: str) -> tuple[str, str] | None:
+        """("kind:key", type) of an earlier event, stored or accepted earlier in this batch."""
+        row = self.stored.get(event_id)
+        if row is not None:
+            return f"{row.stream_kind}:{row.stream_key}", row.type
+        pending = self.pending.get(event_id)
+        return (str(pending[0].stream), pending[0].type) if pending else None
 
     def _decide(self, sub: Submission, verified: Verified) -> Outcome:
         duplicate = self._duplicate(sub)
@@ -275,7 +287,7 @@ class _BatchRun:
             _check_new_elevator(sub, self.registry)
         else:
             assert stream.elevator is not None
-            stream.elevator.check(sub, self.registry)
+            stream.elevator.check(sub, self.registry, self._reference)
         return Outcome(receipt=self._append(sub, stream))
 
     def _duplicate(self, sub: Submission) -> Outcome | None:
@@ -331,6 +343,16 @@ class _BatchRun:
         self.receipts.append(receipt)
         self.pending[sub.event_id] = (sub, receipt)
         return receipt
+
+
+def _referenced_ids(sub: Submission) -> list[str]:
+    payload = sub.payload
+    ids = [sub.envelope.corrects] if sub.envelope.corrects else []
+    if isinstance(payload, MaintenanceCountersigned):
+        ids.append(payload.maintenance_ref)
+    elif isinstance(payload, ClaimFiled):
+        ids.extend(payload.incident_refs)
+    return ids
 
 
 def _check_new_elevator(sub: Submission, registry: Registry) -> None:

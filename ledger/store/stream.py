@@ -22,11 +22,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from ledger.elevator import ElevatorState
+from ledger.elevator import STATE_CHANGING_TYPES, ElevatorState
 from ledger.errors import IntegrityError, LedgerError
 from ledger.submission import StreamKey, Submission, parse_line
 
-__all__ = ["GENESIS_HASH", "RecordMapper", "Stream", "chain_hash", "project_stream"]
+__all__ = ["GENESIS_HASH", "RecordMapper", "Stream", "chain_hash", "project_stream", "record_type"]
 
 GENESIS_HASH = bytes(32)
 # eventsourcing wants a timestamp on every event; ours is occurred_at, inside the signed record.
@@ -67,16 +67,28 @@ class Stream(Aggregate):
         self.trigger_event(self.Appended, record=sub.record, submission=sub, timestamp=_NO_TIMESTAMP)
 
     def advance(self, record: bytes, sub: Submission | None) -> None:
-        """Chain ``record`` onto the stream and fold it into the elevator state."""
-        if sub is None:
-            sub = _reparse(record, self.id, self.version + 1)
+        """Chain ``record`` onto the stream and fold it into the elevator state.
+
+        On replay (``sub`` is None) a record is parsed only when it is the stream's first or of a type that changes
+        the decision state; the rest — most of a stream: maintenance, faults, terminal reports — only advance the
+        chain, which keeps loading a long stream cheap.
+        """
+        if sub is None and (self.key is None or record_type(record) in STATE_CHANGING_TYPES):
+            sub = _reparse(record, self.id, self.version + (0 if self.key is None else 1))
         if self.key is None:
+            assert sub is not None
             self.key = sub.stream
             if sub.stream.kind == "elevator":
                 self.elevator = ElevatorState.manufactured(sub)
         self.head = chain_hash(self.head, record)
-        if self.elevator is not None:
+        if self.elevator is not None and sub is not None:
             self.elevator.apply(sub)
+
+
+def record_type(record: bytes) -> str:
+    """The ``type`` of a canonical record without parsing it: ``type`` sorts last, so the record ends with it."""
+    start = record.rfind(b'"type":"')
+    return record[start + 8:-2].decode("utf-8", "replace") if start > 0 and record.endswith(b'"}') else ""
 
 
 def _reparse(record: bytes, stream_id: UUID, seq: int) -> Submission:

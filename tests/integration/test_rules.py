@@ -248,6 +248,15 @@ def test_references_must_exist(ledger: Ledger) -> None:
     visit = ledger.maintenance()
     ledger.must_accept(visit, ledger.on(ledger.user, "MaintenanceCountersigned",
                                         {"maintenance_ref": visit["event_id"]}, "2024-01-11T00:00:00Z"))
+    other = "311031001201800002"
+    ledger.must_accept(ledger.manufactured(other), ledger.registered(other), ledger.contract(code=other, number="WB-2"))
+    elsewhere = ledger.maintenance(code=other, number="WB-2")
+    ledger.must_accept(elsewhere)
+    ledger.must_refuse("invariant.unknown_reference", ledger.on(ledger.user, "MaintenanceCountersigned", {
+        "maintenance_ref": elsewhere["event_id"]}, "2024-01-12T00:00:00Z"))  # another elevator's record
+    not_a_visit = ledger.store.index.stream_rows(CODE)[0][0].event_id
+    ledger.must_refuse("invariant.unknown_reference", ledger.on(ledger.user, "MaintenanceCountersigned", {
+        "maintenance_ref": not_a_visit}, "2024-01-12T00:00:00Z"))  # not a maintenance record
 
 
 def test_numbers_are_unique_per_elevator(ledger: Ledger) -> None:
