@@ -1,11 +1,154 @@
-"""CLI commands: projection (registered by api.cli.build_parser)."""
+"""CLI commands over the projections: dossier, alerts, responsibility, kpis, credit, quality, claims, fraud, rebuild.
+
+Every command takes ``--store URL`` and ``--json``. Before answering, a command catches the views up with the
+ledger (only what was appended since the last run is read). ``--json`` prints the documented JSON of
+docs/PROJECTIONS.md; without it, readable tables. Unknown elevators and events are ``not_found`` errors (exit 1),
+bad ``--at``/``--month``/``--view`` values usage errors (exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Group
+
+from api.cli.common import EXIT_OK, open_store, store_argument
+from api.cli.output import console, print_json, progress_bar
+from ledger.errors import ConfigurationError
+from projections import tables
+from projections.service import VIEW_NAMES, Projections, parse_at
 
 __all__ = ["register"]
 
+Handler = Callable[[Projections, argparse.Namespace], tuple[Any, Any]]
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """No commands yet."""
+    p = _command(sub, "dossier", "一梯一档: an elevator's dossier, now or as of --at", _dossier)
+    p.add_argument("code", metavar="CODE", help="设备代码 (equipment code)")
+    _at(p)
+    p = _command(sub, "alerts", "compliance alerts (flag-class rules of DOMAIN.md (c))", _alerts)
+    p.add_argument("--open", action="store_true", dest="open_only", help="only alerts open at --at (default now)")
+    p.add_argument("--elevator", metavar="CODE", default=None)
+    _at(p)
+    p = _command(sub, "responsibility", "ranked responsibility with evidence, for an incident or an elevator at T",
+                 _responsibility)
+    p.add_argument("--incident", metavar="EVENT_ID", default=None, help="a fault, entrapment, claim, accident or hazard")
+    p.add_argument("--elevator", metavar="CODE", default=None)
+    _at(p)
+    p = _command(sub, "kpis", "seed KPIs per month × district × maintainer, against their targets", _kpis)
+    p.add_argument("--month", metavar="YYYY-MM", default=None, help="default: the latest month with activity")
+    p.add_argument("--district", default=None)
+    p = _command(sub, "credit", "maintainer credit A–D with indicators and vetoes, and the blacklist", _credit)
+    _at(p)
+    p = _command(sub, "quality", "quality and safety evaluation per manufacturer and model", _quality)
+    _at(p)
+    p = _command(sub, "claims", "claim history per policy of an elevator, and its premium coefficient", _claims)
+    p.add_argument("code", metavar="CODE", help="设备代码 (equipment code)")
+    _at(p)
+    p = _command(sub, "fraud", "fraud signals (虚假维保, 套取大修基金, 以次充好, 短接安全回路) with evidence", _fraud)
+    p.add_argument("--elevator", metavar="CODE", default=None)
+    _at(p)
+    p = sub.add_parser("rebuild", help="drop views and rebuild them from position 0 of the log")
+    store_argument(p)
+    p.add_argument("--view", action="append", choices=VIEW_NAMES, default=None,
+                   help="rebuild only this view (repeatable); default: all")
+    p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    p.set_defaults(run=cmd_rebuild)
+
+
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
+             handler: Handler) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help_text)
+    store_argument(p)
+    p.add_argument("--json", action="store_true", help="print the documented JSON instead of tables")
+    p.set_defaults(run=lambda args: _query(args, handler))
+    return p
+
+
+def _at(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--at", metavar="T", default=None,
+                   help="as of this time: YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD (end of that day in China)")
+
+
+def _query(args: argparse.Namespace, handler: Handler) -> int:
+    with open_store(args) as store:
+        projections = Projections(store)
+        _catch_up(projections, quiet=args.json)
+        data, view = handler(projections, args)
+    if args.json:
+        print_json(data)
+    else:
+        console.print(view)
+    return EXIT_OK
+
+
+def _catch_up(projections: Projections, *, quiet: bool) -> None:
+    behind = projections.store.index.max_position() - min(projections.positions().values(), default=0)
+    show = not quiet and sys.stderr.isatty() and behind > 20_000
+    with progress_bar("catching up the views", None, enabled=show) as bar:
+        projections.catch_up(progress=lambda done, total: bar.update(completed=done, total=total))
+
+
+def _dossier(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.dossier(args.code, at=parse_at(args.at))
+    return data, tables.dossier_tables(data)
+
+
+def _alerts(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.alerts(open_only=args.open_only, code=args.elevator, at=parse_at(args.at))
+    return data, tables.alerts_table(data, "open alerts" if args.open_only else "alerts")
+
+
+def _responsibility(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    at = parse_at(args.at)
+    if args.incident is None and (args.elevator is None or at is None):
+        raise ConfigurationError("give --incident EVENT_ID, or --elevator CODE with --at T", code="argument.missing")
+    if args.incident is not None and (args.elevator is not None or at is not None):
+        raise ConfigurationError("--incident takes neither --elevator nor --at (the incident fixes both)",
+                                 code="argument.conflict")
+    data = p.responsibility(incident=args.incident, code=args.elevator, at=at)
+    return data, tables.responsibility_table(data)
+
+
+def _kpis(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.kpis(month=args.month, district=args.district)
+    return data, tables.kpi_tables(data)
+
+
+def _credit(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.credit(at=parse_at(args.at))
+    return data, Group(tables.credit_table(data), tables.blacklist_table(data["blacklist"]))
+
+
+def _quality(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.quality(at=parse_at(args.at))
+    return data, tables.quality_table(data)
+
+
+def _claims(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.claims(args.code, at=parse_at(args.at))
+    return data, tables.claims_tables(data)
+
+
+def _fraud(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    data = p.fraud(code=args.elevator, at=parse_at(args.at))
+    return data, tables.fraud_table(data)
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        projections = Projections(store, flush_every=50_000)
+        total = store.index.max_position()
+        with progress_bar("rebuilding views", total, enabled=not args.json and sys.stderr.isatty()) as bar:
+            report = projections.rebuild(args.view, progress=lambda done, _: bar.update(completed=done))
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        views = ", ".join(args.view) if args.view else "all views"
+        console.print(f"rebuilt {views}: {report.events} events in {report.seconds:.2f} s "
+                      f"({report.rate:,.0f} events/s), {report.rows} rows written")
+    return EXIT_OK

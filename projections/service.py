@@ -1,0 +1,509 @@
+"""The projections as one object: catch up, rebuild, and answer every question — the I/O edge of the package.
+
+    with Store(url) as store:
+        p = Projections(store)
+        p.catch_up()                                   # apply what was appended since the last run
+        p.dossier("311031001201800001", at=t)          # 一梯一档 as of t
+        p.alerts(open_only=True)                       # every open compliance alert
+        p.responsibility(incident=event_id)            # ranked parties with evidence
+        p.kpis(month="2024-05")                        # seed KPIs per district × maintainer
+
+Reads never write; they answer from the views as stored (call :meth:`catch_up` first to include the latest
+appends). "As of T" questions about one elevator replay its events up to T through the same folds as the views;
+fleet questions filter the view rows by time. Every answer is plain JSON-ready data (documented in
+docs/PROJECTIONS.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import Any, cast
+
+import orjson
+
+from ledger.errors import ConfigurationError, NotFoundError
+from ledger.identifiers import format_instant, instant_from_text
+from ledger.store import Store
+from projections.alerts import ALERTS, RULES, AlertsView
+from projections.config import DAY_S, DEFAULT_THRESHOLDS, Thresholds
+from projections.credit import CreditInputs, blacklist, credit_ratings
+from projections.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
+from projections.events import (
+    LedgerEvent,
+    add_years,
+    day,
+    day_start,
+    decode,
+    local_day,
+    month_of,
+    years_between,
+)
+from projections.findings import Finding, FindingBook, evidence_json, evidence_refs
+from projections.fleet import (
+    INCIDENTS,
+    KPI_INSPECTIONS,
+    KPI_MONTHLY,
+    KPI_SERVICE,
+    KPI_TICKETS,
+    KPI_VALIDITY,
+    FleetView,
+)
+from projections.framework import ElevatorFoldView, FoldState, ProjectionRunner, RunReport, View, effective_history
+from projections.fraud import EVIDENCE, REPLACEMENTS, SIGNAL_LABELS, SIGNALS, WORKER_JOBS, FraudView
+from projections.insurance import CLAIMS, POLICIES, InsuranceView
+from projections.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
+from projections.parties import LICENCES, ORGS, PENALTIES, RATINGS, REVOCATIONS, WORKERS, PartiesView
+from projections.premium import PremiumInputs, premium
+from projections.quality import QualityInputs, quality_report
+from projections.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
+from projections.signals import duplicate_evidence, post_replacement, worker_signals
+
+__all__ = ["VIEW_NAMES", "Projections", "default_views", "parse_at"]
+
+VIEW_NAMES = ("parties", "dossier", "alerts", "fleet", "insurance", "fraud")
+_INSTANT_DETAIL = frozenset({"since", "iot_silent_from", "stopped_since", "window_start", "window_end"})
+# Detail a later event adds, stored with the instant it became true: shown only from then on.
+_LATER_DETAIL = {"art84_candidate_at": "art84_candidate", "refused_at": "refused"}
+
+
+def default_views(config: Thresholds = DEFAULT_THRESHOLDS) -> list[View]:
+    return [PartiesView(config), DossierView(config), AlertsView(config), FleetView(config),
+            InsuranceView(config), FraudView(config)]
+
+
+def parse_at(text: str | None) -> int | None:
+    """``--at``: ``YYYY-MM-DDTHH:MM:SSZ`` or a China calendar date ``YYYY-MM-DD`` (its end, 23:59:59 local)."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            return day_start(day(text) + timedelta(days=1)) - 1
+        return instant_from_text(text)
+    except ValueError:
+        raise ConfigurationError(f"--at {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)",
+                                 code="argument.at") from None
+
+
+class Projections:
+    """Catch-up, rebuild and queries over one store's views."""
+
+    def __init__(self, store: Store, config: Thresholds = DEFAULT_THRESHOLDS, *,
+                 views: Sequence[View] | None = None, clock: Callable[[], float] = time.time,
+                 chunk: int = 2_000, flush_every: int = 20_000) -> None:
+        self.store, self.config, self.clock = store, config, clock
+        self.views = list(views) if views is not None else default_views(config)
+        self.runner = ProjectionRunner(store, self.views, chunk=chunk, flush_every=flush_every)
+        self.db = self.runner.db
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def catch_up(self, *, progress: Callable[[int, int], None] | None = None) -> RunReport:
+        return self.runner.run(progress=progress)
+
+    def rebuild(self, names: Iterable[str] | None = None, *,
+                progress: Callable[[int, int], None] | None = None) -> RunReport:
+        if names is not None:
+            unknown = sorted(set(names) - {v.name for v in self.views})
+            if unknown:
+                raise ConfigurationError(f"unknown view {unknown[0]!r}; views: {', '.join(VIEW_NAMES)}",
+                                         code="argument.view")
+        return self.runner.rebuild(names, progress=progress)
+
+    def dump(self) -> bytes:
+        """Every view row, canonical and ordered: equal dumps mean identical views."""
+        return self.db.dump([t for v in self.views for t in v.tables])
+
+    def positions(self) -> dict[str, int]:
+        return {name: pos for name, (pos, _) in self.db.positions().items()}
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def names(self) -> dict[str, str]:
+        return {org: name for org, name in self.db.read(f"SELECT org, name FROM {self.db.t(ORGS.name)}")}
+
+    def _select(self, table: str, where: str = "", params: Sequence[Any] = (), columns: str = "*") -> list[tuple[Any, ...]]:
+        return self.db.read(f"SELECT {columns} FROM {self.db.t(table)}{' WHERE ' + where if where else ''}", params)
+
+    def _history(self, code: str, at: int) -> list[LedgerEvent]:
+        """The elevator's events up to ``at`` as a fold sees them (a replay cut at T)."""
+        rows = [(row, record) for row, record in self.store.index.stream_rows(code) if row.stream_kind == "elevator"]
+        if not rows:
+            raise NotFoundError(f"elevator {code} is not in the ledger", code="elevator.unknown")
+        events = [decode(row, record) for row, record in rows if row.occurred_at <= at]
+        if not events:
+            raise NotFoundError(f"elevator {code} has no events at or before {format_instant(at)}",
+                                code="elevator.not_yet")
+        return effective_history(events)
+
+    def _fold(self, view_class: type[ElevatorFoldView], code: str, events: list[LedgerEvent]) -> FoldState:
+        return view_class(self.config).fold(code, events)
+
+    # --- dossier ---------------------------------------------------------------------------------------------
+
+    def dossier(self, code: str, at: int | None = None) -> dict[str, Any]:
+        """一梯一档 now (from the stored view) or as of ``at`` (a replay of the events up to ``at``)."""
+        if at is None:
+            rows = self._select(DOSSIER.name, "code = ?", (code,), "body")
+            if not rows:
+                raise NotFoundError(f"elevator {code} is not in the ledger (or the views are behind: catch up)",
+                                    code="elevator.unknown")
+            facts = orjson.loads(rows[0][0])
+            at = self.now()
+        else:
+            facts = self.dossier_facts_at(code, at)
+        return render_dossier(facts, at, self.names(), self.config)
+
+    def dossier_facts_at(self, code: str, at: int) -> dict[str, Any]:
+        """The dossier's stored form as a replay up to ``at`` makes it (through JSON, exactly as stored)."""
+        st = self._fold(DossierView, code, self._history(code, at))
+        return orjson.loads(orjson.dumps(dossier_facts(st)))  # type: ignore[arg-type,no-any-return]
+
+    # --- alerts ----------------------------------------------------------------------------------------------
+
+    def alerts(self, *, open_only: bool = False, code: str | None = None, at: int | None = None,
+               fleet_rules: bool = True) -> list[dict[str, Any]]:
+        """Alerts opened by ``at`` (default now); with ``open_only``, those still open at ``at``."""
+        at = self.now() if at is None else at
+        where: list[str] = ["opened_at <= ?"]
+        params: list[Any] = [at]
+        if open_only:
+            where.append("(closed_at IS NULL OR closed_at > ?)")
+            params.append(at)
+        if code is not None:
+            self._require_elevator(code)
+            where.append("code = ?")
+            params.append(code)
+        rows = self._select(ALERTS.name, " AND ".join(where), params)
+        out = [_alert_json(row, at) for row in rows]
+        if fleet_rules:
+            out += [a for a in self._fault_p90(at) if code is None or a["equipment_code"] == code]
+        out.sort(key=lambda a: (a["equipment_code"], a["opened_at"], a["rule"], a["key"]))
+        return out
+
+    def _require_elevator(self, code: str) -> None:
+        if not self._select(DOSSIER.name, "code = ?", (code,), "code"):
+            raise NotFoundError(f"elevator {code} is not in the ledger", code="elevator.unknown")
+
+    def _fault_p90(self, at: int) -> list[dict[str, Any]]:
+        """F14 (fleet-relative): faults in the last year above the fleet's P90, no RiskAssessed in 3 years."""
+        since = at - 365 * DAY_S
+        units = [r[0] for r in self._select(KPI_SERVICE.name, "start_at <= ? AND (end_at IS NULL OR end_at > ?)",
+                                            (at, at), "DISTINCT code")]
+        if not units:
+            return []
+        faults: dict[str, list[tuple[Any, ...]]] = {code: [] for code in units}
+        for row in self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at > ? AND occurred_at <= ?",
+                                (since, at), "code, event_id, occurred_at, hash"):
+            if row[0] in faults:
+                faults[row[0]].append(row)
+        p90 = nearest_rank([len(v) for v in faults.values()], self.config.fault_percentile)
+        out = []
+        for code, rows in sorted(faults.items()):
+            if len(rows) <= p90 or len(rows) < self.config.fault_percentile_min_faults:
+                continue
+            body = orjson.loads(self._select(DOSSIER.name, "code = ?", (code,), "body")[0][0])
+            limit = day_start(add_years(local_day(at), -self.config.risk_validity_years))
+            if any(limit <= a["at"] <= at for a in body["risk_assessments"]):
+                continue
+            rows.sort(key=lambda r: r[2])
+            crossing = rows[int(p90)]
+            evidence = [{"event_id": r[1], "type": "FaultReported", "hash": r[3], "occurred_at": format_instant(r[2])}
+                        for r in rows[:20]]
+            rule = RULES["F14.fault_p90"]
+            out.append({"rule": rule.id, "label": rule.label, "severity": rule.severity, "source": rule.source,
+                        "equipment_code": code, "key": f"p90@{month_of(at)}", "opened_at": format_instant(crossing[2]),
+                        "closed_at": None, "open": True, "computed": True,
+                        "detail": {"faults_last_year": len(rows), "fleet_p90": p90}, "evidence": evidence})
+        return out
+
+    # --- responsibility --------------------------------------------------------------------------------------
+
+    def responsibility(self, *, incident: str | None = None, code: str | None = None,
+                       at: int | None = None) -> dict[str, Any]:
+        """The ranked responsibility list for an incident event, or for an elevator at a time."""
+        if incident is not None:
+            row = self.store.index.lookup_events([incident]).get(incident)
+            if row is None:
+                raise NotFoundError(f"no event {incident} in the ledger", code="event.unknown")
+            if row.type not in INCIDENT_TYPES or row.stream_kind != "elevator":
+                raise NotFoundError(f"event {incident} is a {row.type}, not an incident (a fault, entrapment, claim, "
+                                    "accident or hazard)", code="incident.unknown")
+            code, at = row.stream_key, row.occurred_at
+        if code is None or at is None:
+            raise ConfigurationError("give an incident event id, or an elevator and a time", code="argument.missing")
+        events = self._history(code, at)
+        incident_ev = next((ev for ev in events if incident in (ev.event_id, ev.corrects)), None) if incident else None
+        subject, subsystem, fault_code = (incident_subject(incident_ev, events) if incident_ev is not None
+                                          else (None, None, None))
+        situation = self._situation(code, at, events, incident_ev, subject, fault_code)
+        return assess(situation, subsystem, fault_code, self.config)
+
+    def _situation(self, code: str, at: int, events: list[LedgerEvent], incident: LedgerEvent | None,
+                   subject: LedgerEvent | None, fault_code: int | None) -> Situation:
+        dossier = self._fold(DossierView, code, events)
+        alerts = self._fold(AlertsView, code, events)
+        fraud = self._fold(FraudView, code, events)
+        same_mode: list[tuple[Any, ...]] = []
+        model = dossier.ctx.model
+        if fault_code is not None and model is not None:
+            since = at - self.config.same_mode_window_days * DAY_S
+            same_mode = self._select(INCIDENTS.name, "model = ? AND fault_code = ? AND type = 'FaultReported' AND "
+                                     "occurred_at >= ? AND occurred_at <= ?", (model, fault_code, since, at))
+        return Situation(
+            code=code, at=at, incident=incident, subject=subject, events=events, ctx=dossier.ctx,
+            facts=dossier_facts(dossier),  # type: ignore[arg-type]
+            alerts=[f for f in _findings_of(alerts, ALERTS.name) if f.opened_at <= at],
+            signals=[f for f in _findings_of(fraud, SIGNALS.name) if f.opened_at <= at],
+            same_mode=same_mode,
+            penalties=self._select(PENALTIES.name, "occurred_at <= ?", (at,)),
+            names=self.names(),
+        )
+
+    # --- KPIs ------------------------------------------------------------------------------------------------
+
+    def months(self) -> list[str]:
+        """Months that have KPI activity, oldest first."""
+        found: set[str] = set()
+        for table in (KPI_MONTHLY.name, KPI_TICKETS.name, KPI_INSPECTIONS.name):
+            found.update(r[0] for r in self._select(table, columns="DISTINCT month"))
+        return sorted(found)
+
+    def kpis(self, month: str | None = None, district: str | None = None) -> dict[str, Any]:
+        """The KPI table of one month (default: the latest with activity) per district × maintainer."""
+        if month is None:
+            months = self.months()
+            month = months[-1] if months else month_of(self.now())
+        _check_month(month)
+        start, end = month_window(month)
+        inputs = KpiInputs(
+            month=month,
+            tickets=self._select(KPI_TICKETS.name, "month = ?", (month,)),
+            inspections=self._select(KPI_INSPECTIONS.name, "month = ?", (month,)),
+            service=self._select(KPI_SERVICE.name, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (end, start)),
+            validity=self._select(KPI_VALIDITY.name, "start_at < ? AND end_at >= ?", (end, end)),
+            monthly=self._select(KPI_MONTHLY.name, "month = ?", (month,)),
+        )
+        rows = compute_kpis(inputs, self.config)
+        if district is not None:
+            rows = [r for r in rows if r["district"] == district]
+        names = self.names()
+        for r in rows:
+            r["maintainer_name"] = names.get(r["maintainer"]) if r["maintainer"] not in ("", "*") else None
+        return {"month": month, "district": district, "rows": rows}
+
+    # --- credit, blacklist, quality ----------------------------------------------------------------------------
+
+    def _credit_inputs(self, at: int) -> CreditInputs:
+        start = at - self.config.credit_window_days * DAY_S
+        orgs = {org: {"name": name, "roles": orjson.loads(roles)}
+                for org, name, roles in self._select(ORGS.name, columns="org, name, roles")}
+        signals = [{"rule": s["rule"], "maintainer": s["detail"].get("maintainer"),
+                    "event_ids": [e["event_id"] for e in s["evidence"] if e["type"] == "MaintenancePerformed"]}
+                   for s in self.fraud(at=at, since=start)]
+        return CreditInputs(
+            at=at, start=start, orgs=orgs,
+            licences=self._select(LICENCES.name),
+            revocations=self._select(REVOCATIONS.name, "revoked_at <= ?", (at,)),
+            workers=self._select(WORKERS.name),
+            service=self._select(KPI_SERVICE.name, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (at, start)),
+            monthly=[r for r in self._select(KPI_MONTHLY.name, "month >= ? AND month <= ?",
+                                             (month_of(start), month_of(at)))],
+            tickets=self._select(KPI_TICKETS.name, "alarm_at >= ? AND alarm_at <= ?", (start, at)),
+            inspections=self._select(KPI_INSPECTIONS.name, "at >= ? AND at <= ?", (start, at)),
+            accidents=self._select(INCIDENTS.name, "type = 'AccidentReported' AND occurred_at <= ?", (at,)),
+            penalties=self._select(PENALTIES.name, "occurred_at <= ?", (at,)),
+            signals=signals,
+            ratings=self._select(RATINGS.name, "occurred_at <= ?", (at,)),
+        )
+
+    def credit(self, at: int | None = None) -> dict[str, Any]:
+        """Maintainer credit grades with their breakdown, and the blacklist, as of ``at``."""
+        at = self.now() if at is None else at
+        inputs = self._credit_inputs(at)
+        return {"at": format_instant(at), "maintainers": credit_ratings(inputs, self.config),
+                "blacklist": blacklist(inputs, self.config)}
+
+    def quality(self, at: int | None = None) -> dict[str, Any]:
+        at = self.now() if at is None else at
+        units = self._select(DOSSIER.name, "manufactured_at <= ?", (at,),
+                             "code, manufacturer, model, use_start, decommissioned_at, design_life_years")
+        units = [(c, m, mo, u if u is not None and u <= at else None, d if d is not None and d <= at else None, life)
+                 for c, m, mo, u, d, life in units]
+        inputs = QualityInputs(
+            at=at, units=units,
+            service=self._select(KPI_SERVICE.name, "start_at <= ?", (at,), "code, start_at, end_at, district, "
+                                                                             "maintainer"),
+            faults=[(c, int(s)) for c, s in self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at <= ?",
+                                                         (at,), "code, safety")],
+            entrapments=self._select(KPI_TICKETS.name, "alarm_at <= ? AND false_alarm = 0", (at,), "code, cause"),
+            names=self.names(),
+        )
+        return {"at": format_instant(at), **quality_report(inputs, self.config)}
+
+    # --- insurance -------------------------------------------------------------------------------------------
+
+    def claims(self, code: str, at: int | None = None) -> dict[str, Any]:
+        """Claim history per policy for one elevator, and its premium coefficient with the explanation."""
+        self._require_elevator(code)
+        at = self.now() if at is None else at
+        policies = [_policy_json(r) for r in self._select(POLICIES.name, "code = ?", (code,))]
+        claims = [_claim_json(r) for r in self._select(CLAIMS.name, "code = ? AND filed_at <= ?", (code, at))]
+        for p in policies:
+            p["claims"] = [c for c in claims if c["policy_no"] == p["policy_no"]]
+        return {"equipment_code": code, "at": format_instant(at), "policies": policies, "claims": claims,
+                "premium": self._premium(code, at, claims)}
+
+    def policy(self, policy_no: str) -> list[dict[str, Any]]:
+        """A policy by number (across elevators), with its claims."""
+        out = []
+        for row in self._select(POLICIES.name, "policy_no = ?", (policy_no,)):
+            p = _policy_json(row)
+            p["claims"] = [_claim_json(r) for r in self._select(CLAIMS.name, "code = ? AND policy_no = ?",
+                                                                 (row[0], policy_no))]
+            out.append(p)
+        return out
+
+    def _premium(self, code: str, at: int, claims: list[dict[str, Any]]) -> dict[str, Any]:
+        site, use_start, body = self._select(DOSSIER.name, "code = ?", (code,), "site_category, use_start, body")[0]
+        facts = orjson.loads(body)
+        today = local_day(at).isoformat()
+        active = [c for c in facts["contracts"] if c["start"] <= today <= c["last_day"]]
+        maintainer = max(active, key=lambda c: c["start"])["maintainer"] if active else None
+        credit = self.credit(at) if maintainer else {"maintainers": []}
+        mine = next((m for m in credit["maintainers"] if m["org"] == maintainer), None)
+        grade, source = (mine["grade"], "computed") if mine else (None, "none")
+        window = at - self.config.premium_claims_years * 365 * DAY_S
+        recent = [{"claim_no": c["claim_no"], "filed_at": c["filed_at"], "evidence": c["evidence"][0]}
+                  for c in claims if instant_from_text(c["filed_at"]) >= window]
+        since = at - 365 * DAY_S
+        mine_faults = len(self._select(INCIDENTS.name, "code = ? AND type = 'FaultReported' AND occurred_at > ? AND "
+                                       "occurred_at <= ?", (code, since, at), "event_id"))
+        fleet_faults = len(self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at > ? AND "
+                                        "occurred_at <= ?", (since, at), "event_id"))
+        service = self._select(KPI_SERVICE.name, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (at, since))
+        fleet_years = sum(_overlap_years(r, since, at) for r in service)
+        my_years = sum(_overlap_years(r, since, at) for r in service if r[0] == code)
+        current = [p for p in facts["policies"] if p["period_start"] <= today <= p["period_end"]]
+        names = self.names()
+        return premium(PremiumInputs(
+            site_category=site, age_years=years_between(use_start, at) if use_start else None,
+            maintainer=maintainer, maintainer_name=names.get(maintainer or ""), maintainer_grade=grade,
+            grade_source=source, claims=recent,
+            faults_per_unit_year=mine_faults / my_years if my_years else None,
+            fleet_faults_per_unit_year=fleet_faults / fleet_years if fleet_years else None,
+            current_premium_fen=current[-1]["premium_fen"] if current else None,
+        ), self.config)
+
+    # --- fraud -----------------------------------------------------------------------------------------------
+
+    def fraud(self, code: str | None = None, at: int | None = None, since: int | None = None, *,
+              include_closed: bool = False) -> list[dict[str, Any]]:
+        """The fraud signals standing at ``at`` (optionally only those raised from ``since`` on, on one elevator;
+        ``include_closed`` adds those a later event closed, e.g. IoT evidence that arrived after all)."""
+        at = self.now() if at is None else at
+        if code is not None:
+            self._require_elevator(code)
+        low = since if since is not None else -(2**62)
+        where = "opened_at <= ? AND opened_at >= ?" + ("" if include_closed else " AND (closed_at IS NULL OR closed_at > ?)")
+        params = (at, low) if include_closed else (at, low, at)
+        stored = [_signal_json(r, at) for r in self._select(SIGNALS.name, where, params)]
+        jobs = self._select(WORKER_JOBS.name, "occurred_at <= ? AND started_at >= ?", (at, low - DAY_S))
+        evidence = self._select(EVIDENCE.name, "occurred_at <= ?", (at,))
+        replacements = self._select(REPLACEMENTS.name, "occurred_at <= ?", (at,))
+        faults = self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at <= ?", (at,),
+                              "event_id, code, occurred_at, subsystem, hash")
+        service = self._select(KPI_SERVICE.name, "start_at <= ?", (at,))
+        fleet_years = sum(_overlap_years(r, -(2**62), at) for r in service)
+        computed = [*worker_signals(jobs, self.config), *duplicate_evidence(evidence),
+                    *post_replacement(replacements, faults, fleet_years, at, self.config)]
+        for s in computed:
+            s["label"] = SIGNAL_LABELS[s["rule"]]
+            s["computed"] = True
+        if since is not None:
+            computed = [s for s in computed if instant_from_text(s["opened_at"]) >= since]
+        out = stored + computed
+        if code is not None:
+            out = [s for s in out if code in s["equipment_codes"]]
+        out.sort(key=lambda s: (s["opened_at"], s["rule"], s["key"]))
+        return out
+
+
+# --- JSON shapes -------------------------------------------------------------------------------------------------
+
+
+def _check_month(month: str) -> None:
+    if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit() or not 1 <= int(month[5:]) <= 12:
+        raise ConfigurationError(f"--month {month!r}: use YYYY-MM", code="argument.month")
+
+
+def _overlap_years(row: Sequence[Any], start: int, end: int) -> float:
+    _, a, b, _, _ = row
+    return float(max(0, min(end, b if b is not None else end) - max(start, a)) / (365 * DAY_S))
+
+
+def _detail_json(detail: dict[str, Any], at: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in detail.items():
+        if k in _LATER_DETAIL:
+            if v <= at:
+                out[_LATER_DETAIL[k]] = True
+                out[k] = format_instant(v)
+        else:
+            out[k] = format_instant(v) if k in _INSTANT_DETAIL and isinstance(v, int) else v
+    return out
+
+
+def _alert_json(row: Sequence[Any], at: int) -> dict[str, Any]:
+    code, rule_id, key, opened, closed, detail, evidence = row
+    rule = RULES[rule_id]
+    still_open = closed is None or closed > at
+    return {"rule": rule_id, "label": rule.label, "severity": rule.severity, "source": rule.source,
+            "equipment_code": code, "key": key, "opened_at": format_instant(opened),
+            "closed_at": None if still_open else format_instant(closed), "open": still_open,
+            "detail": _detail_json(orjson.loads(detail), at), "evidence": evidence_json(evidence, at)}
+
+
+def _signal_json(row: Sequence[Any], at: int) -> dict[str, Any]:
+    code, rule, key, opened, closed, detail, evidence = row
+    parsed = orjson.loads(detail)
+    return {"rule": rule, "label": SIGNAL_LABELS[rule], "pattern": parsed.pop("pattern", None), "key": key,
+            "equipment_codes": [code], "opened_at": format_instant(opened),
+            "closed_at": format_instant(closed) if closed is not None and closed <= at else None,
+            "detail": _detail_json(parsed, at), "evidence": evidence_json(evidence, at)}
+
+
+def _findings_of(st: FoldState, table: str) -> list[Finding]:
+    """Every finding a replayed state holds: live ones and those already written to its pending rows."""
+    book: FindingBook = cast(Any, st).book
+    found = {(f.rule, f.key): f for f in book.live.values()}
+    for (t, _), row in st.rows.items():
+        if t.name == table and row is not None and (row[1], row[2]) not in found:
+            found[(row[1], row[2])] = Finding(row[1], row[2], row[3], row[4], evidence_refs(row[6]),
+                                              orjson.loads(row[5]))
+    return sorted(found.values(), key=lambda f: (f.opened_at, f.rule, f.key))
+
+
+def _policy_json(row: Sequence[Any]) -> dict[str, Any]:
+    (code, policy_no, insurer, product, insured, start, end, premium_fen, per_person, aggregate, coefficients,
+     adjustments, evidence) = row
+    return {"equipment_code": code, "policy_no": policy_no, "insurer": insurer, "product": product,
+            "insured": insured, "period_start": start, "period_end": end, "premium_fen": premium_fen,
+            "limit_per_person_fen": per_person, "limit_aggregate_fen": aggregate,
+            "coefficients": orjson.loads(coefficients), "adjustments": orjson.loads(adjustments),
+            "evidence": orjson.loads(evidence)}
+
+
+def _claim_json(row: Sequence[Any]) -> dict[str, Any]:
+    (code, claim_no, policy_no, insurer, filed_at, loss_type, reserve, incidents, outcome, paid, settled_at, finding,
+     liable, subrogation, evidence) = row
+    return {"equipment_code": code, "claim_no": claim_no, "policy_no": policy_no, "insurer": insurer,
+            "filed_at": format_instant(filed_at), "loss_type": loss_type, "reserve_fen": reserve,
+            "incidents": orjson.loads(incidents), "outcome": outcome, "paid_fen": paid,
+            "settled_at": format_instant(settled_at) if settled_at is not None else None,
+            "liability_finding": finding, "liable_parties": orjson.loads(liable), "subrogation_target": subrogation,
+            "evidence": orjson.loads(evidence)}

@@ -1,0 +1,171 @@
+"""Every fraud signal of DOMAIN.md (f): where it fires with its evidence, and where it must not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.identifiers import format_instant
+from ledger.maintenance_items import items_for_tier
+from tests.harness import CODE
+from tests.projections.conftest import City, t
+
+CODE2 = "311031001201800002"
+
+
+def ids(signal: dict[str, Any]) -> list[str]:
+    return [e["event_id"] for e in signal["evidence"]]
+
+
+def job(city: City, when: str, minutes: int = 45, *, code: str = CODE, persons: list[dict[str, str]] | None = None,
+        where: tuple[int, int] | None = None, evidence: list[str] = (), **results: str) -> dict[str, Any]:  # type: ignore[assignment]
+    start = t(when) - minutes * 60
+    payload: dict[str, Any] = {
+        "contract_no": "WB-1" if code == CODE else f"WB-{code[-5:]}", "tier": "half_month",
+        "started_at": format_instant(start), "ended_at": when,
+        "results": {**dict.fromkeys(items_for_tier("half_month"), "pass"), **results}}
+    if where:
+        payload["checkin"] = {"lat_e6": where[0], "lon_e6": where[1]}
+    return city.on(city.maintainer, "MaintenancePerformed", payload, when, code=code,
+                   persons=persons or city.maintainer.persons("worker", 2),
+                   evidence=[{"sha256": d, "kind": "photo"} for d in evidence])
+
+
+def replaced(city: City, kind: str, serial: str, old: str, when: str, **extra: Any) -> dict[str, Any]:
+    payload = {"kind": kind, "serial": serial, "old_serial": old, "maker": "某厂", "funding": "owner", **extra}
+    return city.on(city.maintainer, "ComponentReplaced", payload, when, persons=city.maintainer.persons("worker"))
+
+
+def test_false_maintenance_within_one_record(city: City) -> None:
+    city.in_service()
+    short, fine = job(city, "2024-01-10T02:00:00Z", minutes=12), job(city, "2024-01-24T02:00:00Z")
+    worker = city.maintainer.persons("worker")[0]
+    twice = job(city, "2024-02-07T02:00:00Z", persons=[worker, worker])
+    city.must_accept(short, fine, twice)
+    (s,) = city.signals("FV.short_duration")
+    assert s["key"] == short["event_id"] and s["detail"]["minutes"] == 12 and ids(s) == [short["event_id"]]
+    (p,) = city.signals("FV.same_person_twice")
+    assert p["key"] == twice["event_id"] and s["pattern"] == p["pattern"] == "虚假维保"
+
+
+def test_no_iot_evidence_of_inspection_mode(city: City) -> None:
+    city.in_service()
+    city.must_accept(city.stats("2024-03-01T00:00:00Z"))  # the terminal streams its status
+    covered = job(city, "2024-03-02T03:00:00Z")
+    city.must_accept(city.mode("2024-03-02T02:20:00Z"), covered)
+    bare = job(city, "2024-03-05T03:00:00Z")
+    late_evidence = job(city, "2024-03-08T03:00:00Z")
+    city.must_accept(bare, late_evidence, city.mode("2024-03-08T03:10:00Z"), city.stats("2024-03-09T00:00:00Z"))
+    (signal,) = city.signals("FV.no_iot_evidence")
+    assert signal["key"] == bare["event_id"] and ids(signal) == [bare["event_id"]]
+    closed = [s for s in city.project().fraud(include_closed=True) if s["key"] == late_evidence["event_id"]]
+    assert closed and closed[0]["closed_at"] == "2024-03-08T03:10:00Z"  # the 检修 record came after all
+    # Without a terminal streaming status, absence of evidence says nothing.
+    city.elevator(CODE2)
+    city.must_accept(job(city, "2024-03-05T03:00:00Z", code=CODE2))
+    assert all(s["equipment_codes"] != [CODE2] for s in city.signals("FV.no_iot_evidence"))
+
+
+def test_one_worker_in_two_places(city: City) -> None:
+    city.in_service()
+    city.elevator(CODE2)
+    worker = city.maintainer.persons("worker", 1)
+    here, there = (31_230_000, 121_470_000), (31_230_000, 121_680_000)  # ≈ 20 km apart
+    a = job(city, "2024-04-01T02:00:00Z", persons=worker, where=here)
+    b = job(city, "2024-04-01T02:50:00Z", code=CODE2, persons=worker, where=there)  # 5 minutes later
+    c = job(city, "2024-04-01T05:00:00Z", persons=worker, where=here)  # 85 minutes later: fine
+    d = job(city, "2024-04-01T05:20:00Z", code=CODE2, persons=worker, where=there)  # overlaps c
+    city.must_accept(a, b, c, d)
+    (travel,) = city.signals("FV.impossible_travel")
+    assert ids(travel) == [a["event_id"], b["event_id"]] and travel["detail"]["distance_km"] > 15
+    assert travel["equipment_codes"] == sorted([CODE, CODE2])
+    (overlap,) = city.signals("FV.overlapping_jobs")
+    assert ids(overlap) == [c["event_id"], d["event_id"]]
+
+
+def test_duplicate_evidence_digest(city: City) -> None:
+    city.in_service()
+    photo, other = "ab" * 32, "cd" * 32
+    a, b = job(city, "2024-01-10T02:00:00Z", evidence=[photo]), job(city, "2024-01-24T02:00:00Z", evidence=[photo])
+    city.must_accept(a, b, job(city, "2024-02-07T02:00:00Z", evidence=[other]))
+    (dup,) = city.signals("FV.duplicate_evidence")
+    assert dup["key"] == photo and ids(dup) == [a["event_id"], b["event_id"]]
+
+
+def test_repair_without_a_preceding_fault(city: City) -> None:
+    city.in_service()
+    fault = city.fault("2024-02-01T02:00:00Z", code=3)
+    answered = city.on(city.maintainer, "Repaired", {"subsystem": "door", "description": "门锁",
+                                                     "fault_refs": [fault["event_id"]]}, "2024-02-01T06:00:00Z",
+                       persons=city.maintainer.persons("worker"))
+    unprompted = city.on(city.maintainer, "Repaired", {"subsystem": "brake", "description": "更换制动器",
+                                                       "fund_request_ref": "ZXJJ-1", "amount_fen": 2_000_000},
+                         "2024-03-01T06:00:00Z", persons=city.maintainer.persons("worker"))
+    city.must_accept(fault, answered, unprompted)
+    (signal,) = city.signals("FR.no_preceding_fault")
+    assert signal["key"] == unprompted["event_id"] and signal["detail"]["repair_fund_claimed"] is True
+    assert signal["detail"]["subsystems"] == ["brake"]
+
+
+def test_replacements_repeated_unknown_and_substituted(city: City) -> None:
+    city.in_service()
+    city.must_accept(city.on(city.maker, "ComponentAssociated", {
+        "kind": "governor", "serial": "G-1", "maker": "迅达", "maker_org": city.maker.org, "type_test_cert": "TX"},
+        "2018-03-02T00:00:00Z", role="manufacturer"))
+    oem = replaced(city, "governor", "G-2", "G-1", "2024-01-10T00:00:00Z", maker_org=city.maker.org,
+                   type_test_cert="TX-2")
+    unknown = replaced(city, "governor", "G-3", "G-9", "2024-02-10T00:00:00Z", maker_org=city.maker.org,
+                       type_test_cert="TX-3")
+    third = replaced(city, "governor", "G-4", "G-3", "2024-03-10T00:00:00Z", maker_org=city.rival.org)
+    city.must_accept(oem, unknown, third)
+    (repeat,) = city.signals("FR.repeat_replacement")
+    assert ids(repeat) == [oem["event_id"], unknown["event_id"], third["event_id"]]
+    (serial,) = city.signals("FR.unknown_old_serial")
+    assert serial["key"] == unknown["event_id"] and serial["detail"]["dossier_serial"] == "G-2"
+    (non_oem,) = city.signals("FS.non_oem_part")
+    assert non_oem["key"] == third["event_id"] and non_oem["detail"]["maker_org"] == city.rival.org
+    (uncertified,) = city.signals("FS.no_type_test")
+    assert uncertified["key"] == third["event_id"]
+
+
+def test_post_replacement_fault_rate_above_fleet(city: City) -> None:
+    city.in_service()
+    city.elevator(CODE2)
+    swap = replaced(city, "door_operator", "D-2", "D-1", "2025-01-01T00:00:00Z", maker_org=city.rival.org)
+    swap2 = city.on(city.maintainer, "ComponentReplaced", {  # the same part on a unit that stays healthy
+        "kind": "door_operator", "serial": "D-2", "old_serial": "D-1", "maker": "迅达", "maker_org": city.maker.org,
+        "funding": "owner"}, "2025-01-01T00:00:00Z", code=CODE2, persons=city.maintainer.persons("worker"))
+    faults = [city.fault(f"2025-{m:02d}-15T02:00:00Z", code=2) for m in (1, 2, 3)]
+    city.must_accept(swap, swap2, *faults)
+    (signal,) = city.signals("FS.post_replacement")
+    assert signal["key"] == swap["event_id"] and signal["detail"]["faults_after"] == 3
+    assert ids(signal) == [swap["event_id"], *(f["event_id"] for f in faults)]
+
+
+def test_bypassed_safety_circuit(city: City) -> None:
+    city.in_service()
+    city.elevator(CODE2)
+    visit = job(city, "2024-05-01T02:00:00Z")  # A-1-09 bypass device: "pass"
+    moved = city.fault("2024-05-05T02:00:00Z", code=107)  # 开门走梯
+    city.must_accept(visit, moved, city.fault("2024-06-20T02:00:00Z", code=2))
+    (movement,) = city.signals("FB.door_open_movement")
+    assert movement["key"] == moved["event_id"]
+    (normal,) = city.signals("FB.bypass_item_normal")
+    assert ids(normal) == [visit["event_id"], moved["event_id"]]
+    alarms = [city.fault(f"2024-07-{d:02d}T02:00:00Z", code=1) for d in (1, 8, 15)]
+    repaired = [city.fault(f"2024-07-{d:02d}T02:00:00Z", code=1, elevator=CODE2) for d in (1, 8, 15)]
+    fix = city.on(city.maintainer, "Repaired", {"subsystem": "safety_circuit", "description": "更换安全回路继电器"},
+                  "2024-07-20T02:00:00Z", code=CODE2, persons=city.maintainer.persons("worker"))
+    city.must_accept(*alarms, *repaired, fix)
+    (cluster,) = city.signals("FB.repeated_safety_alarms")
+    assert cluster["equipment_codes"] == [CODE] and ids(cluster) == [a["event_id"] for a in alarms]
+
+
+def test_running_while_suspended(city: City) -> None:
+    city.in_service()
+    suspended = city.on(city.user, "Suspended", {"reason": "装修停用"}, "2024-08-01T00:00:00Z")
+    run = city.stats("2024-08-10T00:00:00Z")
+    city.must_accept(city.stats("2024-07-30T00:00:00Z"), suspended, run,
+                     city.on(city.user, "Reactivated", {"self_check_done": True}, "2024-09-01T00:00:00Z"),
+                     city.stats("2024-09-10T00:00:00Z"))
+    (signal,) = city.signals("FB.running_while_suspended")
+    assert ids(signal) == [suspended["event_id"], run["event_id"]] and signal["pattern"] == "短接安全回路"
