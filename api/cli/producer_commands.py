@@ -1,11 +1,225 @@
-"""CLI commands: producer (registered by api.cli.build_parser)."""
+"""CLI commands of the producer side and the Kafka path: simulate, ingest, iot.
+
+    liftledger simulate --elevators 2000 --years 3 --seed 1 --out city.jsonl     # + city.truth.json
+    liftledger append city.jsonl --store sqlite:///new.sqlite                     # as it is, into a fresh store
+    liftledger simulate --kafka HOST:PORT --topic liftledger.events               # the same city, to Kafka
+    liftledger ingest --kafka HOST:PORT --topic liftledger.events --group ledger --store postgresql://…
+    liftledger iot --terminals terminals.json < messages.jsonl > events.jsonl
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
+from api.cli.output import err_console, print_json, progress_bar
+from ledger.errors import ConfigurationError, SchemaError
+from ledger.identifiers import format_instant
+from ledger.ingest import IngestConfig, IngestWorker
+from ledger.keys import load_signing_key
+from ledger.signatures import SignatureChecker
+from producers.client import Producer
+from producers.iot import IotAdapter, Terminal
+from producers.publish import KafkaPublisher, ensure_topic
+from producers.simulator import CityConfig, FraudRates, simulate_to_file, simulate_to_kafka, truth_path_for
+from producers.simulator.config import BadSubmissionRates, Rates
 
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """No commands yet."""
+    _register_simulate(sub)
+    _register_ingest(sub)
+    p = sub.add_parser("iot", help="turn GB/T 24476-style terminal messages (JSON lines) into signed events")
+    p.add_argument("--terminals", required=True,
+                   help="JSON list of {terminal_id, equipment_code, org, key_file} for the terminals served")
+    p.add_argument("file", nargs="?", default="-", help="messages, one JSON object per line (default: stdin)")
+    p.set_defaults(run=cmd_iot)
+
+
+# --- simulate ------------------------------------------------------------------------------------------------
+
+
+def _register_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    defaults = CityConfig()
+    p = sub.add_parser("simulate",
+                       help="generate a synthetic city's signed lifecycle events (deterministic per seed)")
+    p.add_argument("--elevators", type=int, default=defaults.elevators)
+    p.add_argument("--years", type=int, default=defaults.years)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--end", default=defaults.end, help="the window's end date (exclusive), YYYY-MM-DD")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="write JSON lines here (- for stdout)")
+    target.add_argument("--kafka", metavar="HOST:PORT", help="publish to this Kafka cluster instead")
+    p.add_argument("--topic", help="the Kafka topic (with --kafka)")
+    p.add_argument("--partitions", type=int, default=3, help="partitions if the topic must be created")
+    p.add_argument("--truth", help="where the ground truth goes (default: beside --out, or <topic>.truth.json)")
+    p.add_argument("--bad-rate", type=float, default=defaults.bad.rate,
+                   help="injected bad submissions per elevator event")
+    p.add_argument("--fraud-scale", type=float, default=1.0, help="multiply every fraud rate")
+    p.add_argument("--false-maintenance", metavar="A=R,B=R,C=R,D=R",
+                   help="fabricated maintenance records per grade (default A=0.005,B=0.015,C=0.05,D=0.08)")
+    p.add_argument("--repair-fund-rate", type=float, help="repair-fund fraud per elevator-year")
+    p.add_argument("--part-substitution-rate", type=float, help="share of replacements with non-OEM parts")
+    p.add_argument("--bypass-rate", type=float, help="share of monitored units with a bypassed safety circuit")
+    p.add_argument("--iot-share", type=float, default=defaults.rates.iot_share)
+    p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+    p.set_defaults(run=cmd_simulate)
+
+
+def city_config(args: argparse.Namespace) -> CityConfig:
+    fraud = FraudRates()
+    if args.false_maintenance:
+        fraud = FraudRates(_grade_rates(args.false_maintenance), fraud.repair_fund, fraud.part_substitution,
+                           fraud.bypass)
+    overrides = {"repair_fund": args.repair_fund_rate, "part_substitution": args.part_substitution_rate,
+                 "bypass": args.bypass_rate}
+    fraud = FraudRates(fraud.false_maintenance, *(overrides[name] if overrides[name] is not None
+                                                  else getattr(fraud, name) for name in overrides))
+    return CityConfig(
+        elevators=args.elevators, years=args.years, seed=args.seed, end=args.end,
+        rates=Rates(iot_share=args.iot_share), fraud=fraud.scaled(args.fraud_scale),
+        bad=BadSubmissionRates(rate=args.bad_rate),
+    )
+
+
+def _grade_rates(text: str) -> dict[str, float]:
+    rates = {}
+    for part in text.split(","):
+        grade, _, value = part.partition("=")
+        if grade.strip() not in ("A", "B", "C", "D") or not value:
+            raise ConfigurationError(f"--false-maintenance wants A=rate,B=rate,…; got {part!r}")
+        rates[grade.strip()] = float(value)
+    return rates
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    config = city_config(args)
+    show = args.progress or err_console.is_terminal
+    with progress_bar("simulating", None, enabled=show) as bar:
+        def progress(now: int, records: int, start: int, end: int) -> None:
+            bar.update(completed=max(0, min(now, end) - start) // 86400, total=(end - start) // 86400)
+        if args.kafka:
+            truth = _simulate_to_kafka(args, config, progress)
+            truth_path = Path(args.truth or f"{args.topic}.truth.json")
+        else:
+            out = sys.stdout.buffer if args.out == "-" else args.out
+            truth = simulate_to_file(config, out, progress=progress)
+            truth_path = Path(args.truth) if args.truth else truth_path_for(
+                "simulated.jsonl" if args.out == "-" else args.out)
+    truth.write(truth_path)
+    summary = {"records": truth.records, "bad_submissions": len(truth.bad_submissions),
+               "fraud_cases": len(truth.fraud), "truth": str(truth_path), "window": truth.config["window"]}
+    if args.out == "-":
+        err_console.print(orjson.dumps(summary).decode())
+    else:
+        print_json(summary)
+    return EXIT_OK
+
+
+def _simulate_to_kafka(args: argparse.Namespace, config: CityConfig, progress: Any) -> Any:
+    if not args.topic:
+        raise ConfigurationError("--kafka needs --topic")
+    ensure_topic(args.kafka, args.topic, args.partitions)
+    with KafkaPublisher(args.kafka, args.topic) as publisher:
+        return simulate_to_kafka(config, publisher, progress=progress)
+
+
+# --- ingest --------------------------------------------------------------------------------------------------
+
+
+def _register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    defaults = IngestConfig("", "", "")
+    p = sub.add_parser("ingest", help="consume signed events from Kafka into the ledger (a consumer-group member)")
+    store_argument(p)
+    p.add_argument("--kafka", required=True, metavar="HOST:PORT", help="bootstrap servers (comma-separated)")
+    p.add_argument("--topic", required=True)
+    p.add_argument("--group", required=True, help="consumer group: workers in one group share the partitions")
+    dlq = p.add_mutually_exclusive_group()
+    dlq.add_argument("--dlq-topic", help="dead-letter topic (default: <topic>.dlq)")
+    dlq.add_argument("--no-dlq", action="store_true", help="keep dead letters in the store only")
+    p.add_argument("--batch", type=int, default=defaults.batch_size, help="records per batch (one transaction)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="processes that check signatures while batches are fetched, parsed and decided (0: inline)")
+    p.add_argument("--session-timeout-ms", type=int, default=defaults.session_timeout_ms)
+    p.add_argument("--max-poll-interval-ms", type=int, default=defaults.max_poll_interval_ms)
+    p.add_argument("--report-every", type=float, default=defaults.report_every_s, metavar="SECONDS",
+                   help="report throughput and lag (JSON lines on stderr) this often")
+    p.add_argument("--exit-when-idle", type=float, metavar="SECONDS",
+                   help="stop once caught up and idle this long (default: run until SIGTERM)")
+    p.add_argument("--client-id", default=defaults.client_id)
+    p.set_defaults(run=cmd_ingest)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    config = IngestConfig(
+        bootstrap=args.kafka, topic=args.topic, group=args.group, dlq_topic="" if args.no_dlq else args.dlq_topic,
+        batch_size=args.batch, session_timeout_ms=args.session_timeout_ms,
+        heartbeat_interval_ms=max(500, args.session_timeout_ms // 3), max_poll_interval_ms=args.max_poll_interval_ms,
+        client_id=args.client_id, report_every_s=args.report_every, exit_when_idle_s=args.exit_when_idle,
+    )
+    with open_store(args) as store:
+        worker = IngestWorker(store, config, signatures=SignatureChecker(processes=args.workers), report=_report)
+        previous = {sig: signal.signal(sig, lambda *_: worker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            stats = worker.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    print_json({"store": store.url.display(), **stats.to_dict()})
+    return EXIT_OK
+
+
+def _report(event: dict[str, Any]) -> None:
+    sys.stderr.buffer.write(orjson.dumps({"at": format_instant(int(time.time())), **event}) + b"\n")
+    sys.stderr.buffer.flush()
+
+
+# --- iot -----------------------------------------------------------------------------------------------------
+
+
+def cmd_iot(args: argparse.Namespace) -> int:
+    adapter = IotAdapter(_load_terminals(args.terminals))
+    rejected = 0
+    out = sys.stdout.buffer
+    for number, result in enumerate(adapter.convert_lines(_lines(args.file)), start=1):
+        if isinstance(result, SchemaError):
+            rejected += 1
+            where = f" (at {result.path})" if result.path else ""
+            err_console.print(f"line {number}: {result.code}: {result.message}{where}")
+            continue
+        out.write(orjson.dumps(result) + b"\n")
+    out.flush()
+    return EXIT_FAILED if rejected else EXIT_OK
+
+
+def _load_terminals(path: str) -> list[Terminal]:
+    try:
+        entries = orjson.loads(Path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as e:
+        raise ConfigurationError(f"cannot read terminals from {path}: {e}") from None
+    terminals = []
+    for entry in entries if isinstance(entries, list) else []:
+        key = load_signing_key(Path(path).parent / entry["key_file"])
+        device = entry["terminal_id"]
+        terminals.append(Terminal(device, entry["equipment_code"],
+                                  Producer(entry["org"], "iot_terminal", key, device=device)))
+    if not terminals:
+        raise ConfigurationError(f"{path} lists no terminals")
+    return terminals
+
+
+def _lines(path: str) -> Iterator[bytes]:
+    source = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    for line in source:
+        line = line.strip()
+        if line:
+            yield line
