@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean browser-deps
 
 install: $(STAMP)
 
@@ -25,7 +25,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/liftledger demo
 
-test: $(STAMP)
+# Headless Chromium and CJK fonts for the browser tests (tests/api/test_browser.py), from Debian's archive; needs
+# root. Where they cannot be installed the browser tests skip, saying why.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } || \
+		echo "chromium not installed: the browser tests will be skipped"
+
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -1,11 +1,113 @@
-"""CLI commands: serve (registered by api.cli.build_parser)."""
+"""CLI commands of the HTTP service: ``serve`` and ``tokens issue|revoke|list``.
+
+Both go through the same service layer as the server (api.http.services): a token is issued by the very rules
+it is checked by.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from api.cli.common import EXIT_OK, store_argument
+from api.cli.output import console, print_json
+from api.http.auth import ROLES
+from api.http.services.access import AccessService
+from api.http.services.context import LedgerContext
+from api.http.settings import Settings
+from ledger.identifiers import format_instant
+from ledger.store import Store
 
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """No commands yet."""
+    p = sub.add_parser("serve", help="run the HTTP API and web pages (FastAPI on uvicorn)")
+    store_argument(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--platform-key", type=Path, default=None,
+                   help="the platform's key file: public reports are signed with it (or $LIFTLEDGER_PLATFORM_KEY)")
+    p.add_argument("--platform-org", default=None, help="the platform's 统一社会信用代码 (platform_96333)")
+    p.add_argument("--witness-key", type=Path, default=None, help="run a C2SP witness with this key file")
+    p.add_argument("--witness-name", default=None, help="the witness's key name, e.g. regulator.example/witness")
+    p.add_argument("--witness-state", type=Path, default=None, help="the witness's state directory")
+    p.add_argument("--witness-log", action="append", default=None, metavar="VKEY",
+                   help="a log the witness trusts (default: this server's own log)")
+    p.add_argument("--projection-follow", type=float, default=1.0, metavar="SECONDS",
+                   help="keep the projections current every SECONDS (0: only when read)")
+    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(run=cmd_serve)
+
+    tokens = sub.add_parser("tokens", help="API tokens of organizations (stored hashed in the store)")
+    tsub = tokens.add_subparsers(dest="tokens_command", required=True)
+    p = tsub.add_parser("issue", help="issue a token for an organization in one role; printed once")
+    store_argument(p)
+    p.add_argument("--org", required=True, help="the organization's 统一社会信用代码")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--label", default="", help="a note: who holds it, what for")
+    p.set_defaults(run=cmd_tokens_issue)
+    p = tsub.add_parser("revoke", help="revoke a token by its id (tok_…); effective on the next request")
+    store_argument(p)
+    p.add_argument("token_id")
+    p.set_defaults(run=cmd_tokens_revoke)
+    p = tsub.add_parser("list", help="every token (ids, organizations, roles; never the token texts)")
+    store_argument(p)
+    p.add_argument("--org", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_tokens_list)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.http.app import create_app
+
+    settings = Settings.from_env(
+        store=args.store, platform_key=args.platform_key, platform_org=args.platform_org,
+        witness_key=args.witness_key, witness_name=args.witness_name, witness_state=args.witness_state,
+        witness_logs=tuple(args.witness_log) if args.witness_log else None,
+        projection_follow_s=args.projection_follow,
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return EXIT_OK
+
+
+def _access(args: argparse.Namespace) -> AccessService:
+    return AccessService(LedgerContext(Store(args.store)))
+
+
+def cmd_tokens_issue(args: argparse.Namespace) -> int:
+    access = _access(args)
+    try:
+        issued = access.issue_token(args.org, args.role, args.label)
+    finally:
+        access.ctx.close()
+    print_json({"token": issued.token, **issued.record.to_dict(),
+                "note": "store the token now: only its hash is kept"})
+    return EXIT_OK
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    access = _access(args)
+    try:
+        record = access.revoke_token(args.token_id)
+    finally:
+        access.ctx.close()
+    print_json(record.to_dict())
+    return EXIT_OK
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    access = _access(args)
+    try:
+        records = access.list_tokens(args.org)
+    finally:
+        access.ctx.close()
+    if args.json:
+        print_json([r.to_dict() for r in records])
+        return EXIT_OK
+    for r in records:
+        state = "active" if r.active else f"revoked {format_instant(r.revoked_at or 0)}"
+        console.print(f"{r.token_id}  {r.org}  {r.role:<16} {state:<30} {r.label}")
+    return EXIT_OK

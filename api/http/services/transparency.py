@@ -1,0 +1,152 @@
+"""The transparency log over HTTP: signed checkpoints, RFC 9162 proofs, passports, and a C2SP witness.
+
+Checkpoints and proofs are public — like a Certificate Transparency log, anyone may audit that the log only
+grows — and carry nothing but hashes and sizes. Proofs are bundled with the signed checkpoint of their tree size
+when one was issued, exactly as ``liftledger prove`` prints them, so a verifier needs only the operator's key.
+
+The witness (c2sp.org/tlog-witness) is :class:`ledger.witness.Witness` with its state in a directory and its
+answers mapped by :func:`ledger.witness.error_response`; it trusts the logs configured for it or, by default, this
+server's own log — so a regulator or an insurer can run a witness as a service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.http.errors import ServiceUnavailable
+from api.http.services.context import LedgerContext
+from api.http.settings import Settings
+from ledger.checkpoint import NoteVerifier, WitnessSigner
+from ledger.errors import LedgerError, NotFoundError
+from ledger.identifiers import format_instant
+from ledger.keys import load_signing_key
+from ledger.merkle import inclusion_proof
+from ledger.passport import build_passport
+from ledger.proofs import ConsistencyProof, InclusionProof, TlogProof
+from ledger.transparency import IssuedCheckpoint
+from ledger.witness import Witness, WitnessStateFile, error_response
+
+__all__ = ["TransparencyService", "WitnessAnswer"]
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessAnswer:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class TransparencyService:
+    def __init__(self, ctx: LedgerContext, settings: Settings) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self._witness_signer: WitnessSigner | None = None
+
+    # --- checkpoints -----------------------------------------------------------------------------------------
+
+    def latest_note(self) -> str:
+        """The latest checkpoint's signed note with the witness cosignatures collected so far."""
+        return self.ctx.log.latest().note
+
+    def checkpoints(self, after: int, limit: int) -> dict[str, Any]:
+        """Issued checkpoints with id > ``after``, oldest first, with their cosigning witnesses."""
+        log = self.ctx.log
+        issued = [c for c in log.checkpoints() if c.checkpoint_id > after]
+        page = issued[:limit]
+        return {"origin": _origin_or_none(log), "operator_vkey": _vkey_or_none(log),
+                "items": [_checkpoint_item(c, _origin_or_none(log)) for c in page],
+                "next_after": page[-1].checkpoint_id if len(issued) > limit else None}
+
+    # --- proofs ----------------------------------------------------------------------------------------------
+
+    def inclusion(self, event_id: str, size: int | None) -> dict[str, Any]:
+        proof = self.ctx.log.inclusion(event_id, size)
+        return self._bundle(proof, proof.tree_size)
+
+    def consistency(self, old: int, new: int) -> dict[str, Any]:
+        proof = self.ctx.log.consistency(old, new)
+        return self._bundle(proof, proof.new_size)
+
+    def tlog_proof(self, event_id: str) -> str:
+        """A c2sp.org/tlog-proof@v1 of the event against the latest checkpoint (offline-verifiable text)."""
+        log = self.ctx.log
+        issued = log.latest()
+        row = self.ctx.store.index.leaf_of(event_id)
+        if row is None:
+            raise NotFoundError(f"no event {event_id} in this ledger")
+        if row.leaf >= issued.size:
+            raise LedgerError(f"event {event_id} is not yet under a signed checkpoint (leaf {row.leaf}, "
+                              f"checkpoint size {issued.size})", code="passport.stale_checkpoint")
+        hashes = inclusion_proof(row.leaf, issued.size, self.ctx.store.index)
+        return TlogProof(row.leaf, tuple(hashes), issued.note).to_text()
+
+    def _bundle(self, proof: InclusionProof | ConsistencyProof, size: int) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"proof": proof.to_json()}
+        issued = self.ctx.log.at_size(size)
+        if issued is not None:
+            bundle["checkpoint"] = issued.note
+        return bundle
+
+    def passport(self, code: str) -> dict[str, Any]:
+        """The elevator's offline-verifiable passport against the latest checkpoint (scope is checked before)."""
+        return build_passport(self.ctx.store, code)
+
+    # --- the witness -----------------------------------------------------------------------------------------
+
+    def add_checkpoint(self, body: bytes) -> WitnessAnswer:
+        """Serve one tlog-witness add-checkpoint request; errors become the spec's statuses and bodies."""
+        witness = self._witness()
+        try:
+            response = witness.handle_add_checkpoint(body, self.ctx.now())
+        except LedgerError as e:
+            status, content_type, text = error_response(e)
+            return WitnessAnswer(status, content_type, text)
+        return WitnessAnswer(200, "text/plain; charset=utf-8", response)
+
+    def _witness(self) -> Witness:
+        settings = self.settings
+        if not settings.witness_enabled:
+            raise ServiceUnavailable("this server runs no witness (set LIFTLEDGER_WITNESS_KEY, _NAME and _STATE)")
+        assert settings.witness_key and settings.witness_name and settings.witness_state
+        if self._witness_signer is None:
+            self._witness_signer = WitnessSigner(settings.witness_name, load_signing_key(settings.witness_key).private)
+        return Witness(self._witness_signer, self._trusted_logs(), WitnessStateFile(settings.witness_state))
+
+    def _trusted_logs(self) -> dict[str, NoteVerifier]:
+        vkeys = list(self.settings.witness_logs)
+        if not vkeys:
+            own = _vkey_or_none(self.ctx.log)
+            vkeys = [own] if own else []
+        logs = [NoteVerifier.from_vkey(vkey) for vkey in vkeys]
+        return {log.name: log for log in logs}
+
+    def witness_vkey(self) -> str | None:
+        """The witness's verifier key, for log operators adding it to their witness policy."""
+        if not self.settings.witness_enabled:
+            return None
+        self._witness()
+        assert self._witness_signer is not None
+        return self._witness_signer.vkey()
+
+
+def _checkpoint_item(issued: IssuedCheckpoint, origin: str | None) -> dict[str, Any]:
+    lines = issued.note.split("\n\n", 1)[1].splitlines()
+    names = [line.split(" ")[1] for line in lines if line.startswith("— ")]
+    return {"checkpoint_id": issued.checkpoint_id, "size": issued.size,
+            "root_hash": issued.checkpoint.root_hash.hex(), "issued_at": format_instant(issued.issued_at),
+            "witnesses": [name for name in names if name != origin], "note": issued.note}
+
+
+def _origin_or_none(log: Any) -> str | None:
+    try:
+        return str(log.origin)
+    except NotFoundError:
+        return None
+
+
+def _vkey_or_none(log: Any) -> str | None:
+    try:
+        return str(log.operator.vkey())
+    except NotFoundError:
+        return None
