@@ -67,6 +67,17 @@ class LedgerError(Exception):
             self.code = code
         self.details = details
 
+    def as_data(self) -> LedgerError:
+        """This error detached from the code that raised it, for keeping as a result.
+
+        A kept exception's traceback (and the one of the error it was raised while handling) pins every frame it
+        passed through and their locals — for a parse error, the whole batch being parsed.
+        """
+        self.__traceback__ = None
+        self.__context__ = None
+        self.__cause__ = None
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """The wire form shared by the CLI, the HTTP API and dead letters."""
         out: dict[str, Any] = {"code": self.code, "message": self.message}

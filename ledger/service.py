@@ -78,6 +78,10 @@ class Outcome:
     error: LedgerError | None = None
     duplicate: bool = False
 
+    def __post_init__(self) -> None:
+        if self.error is not None:
+            self.error.as_data()
+
     @property
     def accepted(self) -> bool:
         return self.receipt is not None
@@ -99,7 +103,7 @@ def parse_lines(lines: Iterable[bytes | str | LedgerError]) -> list[Submission |
         try:
             items.append(parse_line(line))
         except LedgerError as e:
-            items.append(e)
+            items.append(e.as_data())
     return items
 
 
