@@ -9,7 +9,10 @@ from pathlib import Path
 from api.cli.common import EXIT_FAILED, EXIT_OK, store_argument
 from api.cli.output import console
 from api.demo import run_demo
+from api.demo.city_section import simulated_city
+from api.demo.dashboard_section import dashboard
 from api.demo.ledger_section import scripted_lifecycle
+from api.demo.run import Section
 from api.demo.transparency_section import transparency
 from ledger.store import parse_store_url
 
@@ -20,6 +23,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="run the product end to end and show what the ledger does")
     store_argument(p)
     p.add_argument("--workdir", default=None, help="keep the demo's files here (default: a temporary directory)")
+    p.add_argument("--elevators", type=int, default=2000, help="the simulated city's size")
+    p.add_argument("--years", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--scripted", action="store_true",
+                   help="instead of a city, the scripted two-elevator story with its refused submissions (seconds)")
     p.set_defaults(run=cmd_demo)
 
 
@@ -27,5 +35,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="liftledger-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     url = parse_store_url(args.store or f"sqlite:///{workdir / 'demo.sqlite'}")
-    ok = run_demo(workdir, url, [scripted_lifecycle, transparency], console)
+    first: Section = scripted_lifecycle if args.scripted else simulated_city(args.elevators, args.years, args.seed)
+    ok = run_demo(workdir, url, [first, transparency, dashboard], console)
     return EXIT_OK if ok else EXIT_FAILED

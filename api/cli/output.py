@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 __all__ = ["console", "err_console", "print_json", "print_json_lines", "progress_bar"]
 
-console = Console(highlight=False)
+# Wide enough for the tables when the output goes to a file or a CI log rather than a terminal.
+console = Console(highlight=False, width=None if Console().is_terminal else 140)
 err_console = Console(stderr=True, highlight=False)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
-from pathlib import Path
 
 import orjson
 from rich.table import Table
 
 from api.demo.run import DemoRun, copy_sqlite
+from api.demo.tamper import alter_record
 from ledger.identifiers import format_instant
 from ledger.service import LedgerService
 from ledger.store import parse_store_url
@@ -25,6 +24,8 @@ def scripted_lifecycle(demo: DemoRun) -> None:
         _append(demo, scenario)
         demo.notes["elevator"] = ELEVATOR_A
         demo.notes["entrapment"] = scenario.notes["entrapment"]
+        demo.notes["tamper_position"] = str(demo.store.lookup_events([scenario.notes["entrapment"]])[
+            scenario.notes["entrapment"]].position)
     with demo.section(f"一梯一档: the chained records of elevator {ELEVATOR_A}"):
         _show_stream(demo, scenario)
     with demo.section("Verify every chain, signature, index row and Merkle node"):
@@ -70,21 +71,8 @@ def _show_stream(demo: DemoRun, scenario: Scenario) -> None:
 
 def _tamper_and_verify(demo: DemoRun) -> None:
     copy = copy_sqlite(demo.url.path, demo.workdir / "tampered.sqlite")
-    position = change_rescue_arrival(copy)
-    demo.console.print(f"in the copy, the rescue record at position {position} now says the maintainer arrived at "
-                       "11:29 instead of 11:39")
+    position = int(demo.notes["tamper_position"])
+    demo.console.print(f"in the copy, the rescue record at position {position}: {alter_record(copy, position)}")
     report = verify_store(parse_store_url(f"sqlite:///{copy}"))
     demo.check(not report.ok, f"caught: {report.failure}", "the tampered copy verified")
     demo.notes["tampered"] = str(copy)
-
-
-def change_rescue_arrival(path: Path) -> int:
-    """Edit the scenario's entrapment record in place: arrival 11:39 → 11:29 (10 minutes better for the SLA)."""
-    with sqlite3.connect(path) as con:
-        for rowid, state in con.execute("SELECT rowid, state FROM stored_events ORDER BY rowid"):
-            record = bytes(state)
-            if b'"arrived_at":"2024-05-06T11:39:00Z"' in record:
-                edited = record.replace(b"11:39:00Z", b"11:29:00Z", 1)
-                con.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, rowid))
-                return int(rowid)
-    raise AssertionError("the scenario's rescue record is missing")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
 import time
-from pathlib import Path
 
 import orjson
 
 from api.cli.transparency_commands import print_passport_summary
-from api.demo.ledger_section import change_rescue_arrival
+from api.demo.tamper import alter_record, rewrite_history
 from api.demo.run import DemoRun, copy_sqlite
 from ledger.checkpoint import WitnessSigner
 from ledger.errors import LedgerError
 from ledger.keys import SigningKey, write_signing_key
-from ledger.merkle import MerkleAppender, leaf_hash
 from ledger.passport import build_passport, verify_passport
-from ledger.store import GENESIS_HASH, Store, parse_store_url
+from ledger.store import Store, parse_store_url
 from ledger.transparency import TransparencyLog
 from ledger.witness import Witness, WitnessStateFile, parse_cosignature_response
 
@@ -57,7 +53,8 @@ def transparency(demo: DemoRun) -> None:
 
 def _tampered_passport(demo: DemoRun, elevator: str, log: TransparencyLog) -> None:
     copy = copy_sqlite(demo.url.path, demo.workdir / "tampered-for-passport.sqlite")
-    change_rescue_arrival(copy)
+    demo.console.print(f"in a copy, the record at position {demo.notes['tamper_position']}: "
+                       f"{alter_record(copy, int(demo.notes['tamper_position']))}")
     with Store(parse_store_url(f"sqlite:///{copy}")) as store:
         doc = build_passport(store, elevator)
     try:
@@ -70,7 +67,8 @@ def _tampered_passport(demo: DemoRun, elevator: str, log: TransparencyLog) -> No
 
 def _forked_log(demo: DemoRun, operator: SigningKey, witness: Witness) -> None:
     copy = copy_sqlite(demo.url.path, demo.workdir / "forked.sqlite")
-    position = change_rescue_arrival(copy)
+    position = int(demo.notes["tamper_position"])
+    alter_record(copy, position)
     rewrite_history(copy, position)
     with Store(parse_store_url(f"sqlite:///{copy}")) as store:
         forked = TransparencyLog(store)
@@ -85,20 +83,3 @@ def _forked_log(demo: DemoRun, operator: SigningKey, witness: Witness) -> None:
                    f"wrong refusal {e.code}")
     else:
         demo.check(False, "", "the witness cosigned a forked log")
-
-
-def rewrite_history(path: Path, position: int) -> None:
-    """What a dishonest operator would do after editing a record: re-chain the stream and rebuild the tree."""
-    with sqlite3.connect(path) as con:
-        (stream,) = con.execute("SELECT stream_key FROM ledger_index WHERE position = ?", (position,)).fetchone()
-        head = GENESIS_HASH
-        rows = con.execute("SELECT i.position, e.state FROM ledger_index i JOIN stored_events e "
-                           "ON e.rowid = i.position WHERE i.stream_key = ? ORDER BY i.seq", (stream,)).fetchall()
-        for row_position, state in rows:
-            head = hashlib.sha256(head + bytes(state)).digest()
-            con.execute("UPDATE ledger_index SET hash = ? WHERE position = ?", (head, row_position))
-        con.execute("DELETE FROM merkle_nodes")
-        appender = MerkleAppender()
-        for (digest,) in con.execute("SELECT hash FROM ledger_index ORDER BY leaf").fetchall():
-            nodes = appender.append(leaf_hash(bytes(digest)))
-            con.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", [(l, i, h) for (l, i), h in nodes])

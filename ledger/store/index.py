@@ -384,6 +384,12 @@ class LedgerIndexMixin:
             raise IntegrityError(f"Merkle nodes missing from the store: {missing[:4]}", code="proof.store")
         return [found[node] for node in ids]
 
+    def first_of_type(self, event_type: str) -> IndexRow | None:
+        """The earliest event of a type (a scan: for demos and tools, not for hot paths)."""
+        rows = self._read(f"SELECT {INDEX_COLUMNS} FROM {{index}} WHERE type = ? ORDER BY position LIMIT 1",
+                          (event_type,))
+        return _index_row(rows[0]) if rows else None
+
     def leaf_of(self, event_id: str) -> IndexRow | None:
         return self.lookup_events([event_id]).get(event_id)
 

@@ -138,8 +138,8 @@ def test_verify_names_the_tampered_elevator_and_seq(tmp_path: Path, scenario_fil
     assert code == 1 and "seq 12" in out
 
 
-def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "demo", "--workdir", str(tmp_path / "demo"))
+def test_scripted_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--scripted", "--workdir", str(tmp_path / "demo"))
     assert code == 0
     assert "exactly as expected" in out and "caught" in out and "✗" not in out
     assert "witness refused: witness.fork" in out
@@ -151,3 +151,11 @@ def test_store_from_environment_and_console_entry_point(tmp_path: Path) -> None:
                             cwd=Path(__file__).parents[2], check=False)
     assert result.returncode == 0, result.stderr
     assert orjson.loads(result.stdout)["events"] == 0
+
+
+def test_city_demo_runs_end_to_end_on_a_small_city(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--elevators", "40", "--years", "1", "--workdir", str(tmp_path / "city"))
+    assert code == 0, out
+    for section in ("refused with the expected code", "verified", "recall", "passport of", "witness refused"):
+        assert section in out
+    assert "✗" not in out
