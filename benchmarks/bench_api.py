@@ -159,13 +159,13 @@ def build_store(path: Path, events: int, per_elevator: int) -> dict[str, Any]:
 # --- the measurement -------------------------------------------------------------------------------------------
 
 
-def _regulator_token(path: Path) -> str:
+def _regulator_token(path: Path, regulator: str) -> str:
     from api.http.services.access import AccessService
     from api.http.services.context import LedgerContext
 
     ctx = LedgerContext(Store(f"sqlite:///{path}"))
     try:
-        return AccessService(ctx).issue_token(_cast().world.regulator.org, "regulator", "bench").token
+        return AccessService(ctx).issue_token(regulator, "regulator", "bench").token
     finally:
         ctx.close()
 
@@ -229,11 +229,12 @@ def _dossiers(url: str, token: str, codes: list[str]) -> tuple[list[float], int]
     return timings, size
 
 
-def measure(path: Path, elevators: int, requests: int) -> list[Figure]:
+def measure(path: Path, elevators: list[str], regulator: str, requests: int) -> list[Figure]:
+    """Dossier latency for randomly chosen ``elevators`` of the store at ``path``, as the ``regulator``."""
     rng = random.Random(SEED)
-    warm = [code_of(rng.randrange(elevators)) for _ in range(min(200, requests))]
-    codes = [code_of(rng.randrange(elevators)) for _ in range(requests)]
-    token = _regulator_token(path)
+    warm = [rng.choice(elevators) for _ in range(min(200, requests))]
+    codes = [rng.choice(elevators) for _ in range(requests)]
+    token = _regulator_token(path, regulator)
     port = _free_port()
     server = _serve(path, port)
     try:
@@ -266,7 +267,7 @@ def run(events: int = 1_000_000, per_elevator: int = 500, requests: int = 2000, 
         built = build_store(building, events, per_elevator)
         building.rename(path)
     elevators = max(1, events // per_elevator)
-    figures = measure(path, elevators, requests)
+    figures = measure(path, [code_of(n) for n in range(elevators)], _cast().world.regulator.org, requests)
     for figure in figures:
         figure.details.update(store=built, store_events=events)
     if keep is None:

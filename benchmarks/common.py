@@ -15,7 +15,7 @@ from ledger.identifiers import format_instant, instant_from_text
 from ledger.maintenance_items import items_for_tier
 from producers.world import Org, World
 
-__all__ = ["Figure", "Workload", "best_of", "build_workload", "timed"]
+__all__ = ["Figure", "Workload", "best_of", "build_workload", "elevator_codes", "timed", "workload_regulator"]
 
 
 @dataclass
@@ -55,7 +55,7 @@ def build_workload(elevators: int, visits: int, *, seed: int = 1, visit_offset: 
     maker = world.organization("迅达电梯", ("manufacturer",), maker_code="31001")
     maintainers = [world.organization(f"维保{n}", ("maintainer",), people=6) for n in range(4)]
     user = world.organization("物业", ("user_unit",))
-    codes = [f"3110310012016{n + 1:05d}" for n in range(elevators)]
+    codes = elevator_codes(elevators)
     setup = [*world.events]
     for n, code in enumerate(codes):
         setup.extend(_put_in_service(world, maker, maintainers[n % 4], user, code))
@@ -71,6 +71,16 @@ def build_workload(elevators: int, visits: int, *, seed: int = 1, visit_offset: 
                 "measurements": {"A-1-28": {"value": "8", "unit": "mm"}},
             }, equipment_code=code, occurred_at=done, persons=maintainer.persons("worker", 2, offset=visit)))
     return Workload([orjson.dumps(e) for e in setup], [orjson.dumps(e) for e in records], codes)
+
+
+def elevator_codes(elevators: int) -> list[str]:
+    """The 设备代码 of a workload's elevators (maker 31001, made in 2016)."""
+    return [f"3110310012016{n + 1:05d}" for n in range(elevators)]
+
+
+def workload_regulator(seed: int = 1) -> str:
+    """The regulator organization of a workload's world."""
+    return World(seed, start="2015-01-01T00:00:00Z").regulator.org
 
 
 def _put_in_service(world: World, maker: Org, maintainer: Org, user: Org, code: str) -> list[dict[str, Any]]:
