@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from uuid import NAMESPACE_URL, uuid5
 
 import orjson
 from eventsourcing.application import Application
