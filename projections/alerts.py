@@ -143,7 +143,7 @@ class AlertsView(ElevatorFoldView):
     # --- F3 maintenance gap -----------------------------------------------------------------------------------
 
     def _limit_days(self, st: AlertState, at: int) -> tuple[int, str]:
-        contract = st.ctx.contract_on(local_day(at))
+        contract = st.ctx.contract_at(at)
         if contract is not None and contract.mode == "on_demand" and contract.interval_days:
             return contract.interval_days, "on_demand"
         return self.config.maintenance_interval_days, "regular"

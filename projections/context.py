@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from projections.events import EventRef, LedgerEvent, day, day_start, local_day, ref
+from projections.events import EventRef, LedgerEvent, day, day_start, local_ordinal, ref
 
 __all__ = ["CONTEXT_TYPES", "ContractFact", "ElevatorContext", "is_run_evidence"]
 
@@ -65,7 +65,7 @@ class ElevatorContext:
     decommissioned_at: int | None = None
     decommission: EventRef | None = None
     last_iot_at: int | None = None
-    _cached: tuple[date, ContractFact | None] | None = None  # contract_on memo, cleared when contracts change
+    _memo: tuple[int, int, ContractFact | None] | None = None  # contract_on memo, cleared when contracts change
 
     def apply(self, ev: LedgerEvent) -> None:
         """Fold ``ev`` in (events arrive in time order; corrections were resolved by the caller)."""
@@ -79,19 +79,38 @@ class ElevatorContext:
 
     def contract_on(self, d: date) -> ContractFact | None:
         """The binding contract on day ``d`` (the latest-starting one if a renewal overlaps)."""
-        cached = self._cached
-        if cached is not None and cached[0] == d:
-            return cached[1]
-        best = None
-        for c in self.contracts.values():
-            if c.active_on(d) and (best is None or c.start > best.start):
-                best = c
-        self._cached = (d, best)
-        return best
+        return self._contract_on_day(d.toordinal())
+
+    def contract_at(self, t: int) -> ContractFact | None:
+        """The binding contract on the (China calendar) day of instant ``t``."""
+        return self._contract_on_day(local_ordinal(t))
 
     def maintainer_at(self, t: int) -> str | None:
-        c = self.contract_on(local_day(t))
+        c = self.contract_at(t)
         return c.maintainer if c else None
+
+    def _contract_on_day(self, n: int) -> ContractFact | None:
+        """The binding contract on the day of ordinal ``n``.
+
+        Asked for nearly every event, mostly about nearby days: the answer is remembered with the span of days
+        over which no contract starts or ends (it cannot change inside it), until the contracts change.
+        """
+        memo = self._memo
+        if memo is not None and memo[0] <= n < memo[1]:
+            return memo[2]
+        best, lo, hi = None, -(2**62), 2**62
+        for c in self.contracts.values():
+            first, after = c.start.toordinal(), c.last_day.toordinal() + 1
+            if n < first:
+                hi = min(hi, first)
+            elif n >= after:
+                lo = max(lo, after)
+            else:
+                lo, hi = max(lo, first), min(hi, after)
+                if best is None or c.start > best.start:
+                    best = c
+        self._memo = (lo, hi, best)
+        return best
 
     def in_service(self) -> bool:
         """Registered, not suspended, not decommissioned (as of the last event folded)."""
@@ -131,7 +150,7 @@ class ElevatorContext:
 
     def _contract_signed(self, ev: LedgerEvent) -> None:
         p = ev.payload
-        self._cached = None
+        self._memo = None
         self.contracts[p["contract_no"]] = ContractFact(
             p["contract_no"], p["maintainer"], p["mode"], p.get("on_demand_interval_days"),
             day(p["start_date"]), day(p["end_date"]), ref(ev),
@@ -139,7 +158,7 @@ class ElevatorContext:
 
     def _contract_terminated(self, ev: LedgerEvent) -> None:
         c = self.contracts.get(ev.payload["contract_no"])
-        self._cached = None
+        self._memo = None
         if c is not None:
             c.terminated, c.termination = day(ev.payload["effective_date"]), ref(ev)
 

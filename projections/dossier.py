@@ -51,6 +51,7 @@ DOSSIER = Table("pj_dossier", (
 _RECENT_VISITS = 12
 _PASSING = frozenset({"pass", "not_applicable"})
 _RECENT_FAULTS = 20
+_COVERING = {tier: frozenset(TIER_ITEMS[tier]) for tier in ("quarterly", "half_year", "annual")}
 _SORT = orjson.OPT_SORT_KEYS
 
 
@@ -66,7 +67,7 @@ class DossierState(FoldState):
     inspections: list[dict[str, Any]] = field(default_factory=list)
     applications: list[dict[str, Any]] = field(default_factory=list)
     tiers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    visits: deque[tuple[Any, ...]] = field(default_factory=lambda: deque(maxlen=_RECENT_VISITS))
+    visits: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_RECENT_VISITS))
     visit_count: int = 0
     countersigned: int = 0
     hazards: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -186,11 +187,10 @@ def _applied(view: DossierView, st: DossierState, ev: LedgerEvent) -> None:
 
 
 def _maintenance(view: DossierView, st: DossierState, ev: LedgerEvent) -> None:
-    """Kept as a tuple (the most frequent event): expanded when the facts are written."""
-    p = ev.payload
-    tier = p["tier"]
-    results = p["results"]
-    visit = (tier, p["started_at"], p["ended_at"], results, ev.persons, ref(ev))
+    """The visit's stored fact is built here, once: every later flush writes it again (in ``recent`` and in its
+    tiers), so expanding it at each write would redo the same work a dozen times per visit."""
+    tier, results = ev.payload["tier"], ev.payload["results"]
+    visit = _visit_fact(ev)
     st.visits.append(visit)
     st.visit_count += 1
     by_tier = st.tiers.get(tier)
@@ -200,18 +200,19 @@ def _maintenance(view: DossierView, st: DossierState, ev: LedgerEvent) -> None:
     by_tier["last"] = visit
     # A visit covers the tiers whose whole item set it did (tiers are cumulative).
     if len(results) > len(TIER_ITEMS["half_month"]):
-        for covered in ("quarterly", "half_year", "annual"):
-            if tier != covered and len(results) >= len(TIER_ITEMS[covered]) and all(
-                    i in results for i in TIER_ITEMS[covered]):
+        for covered, items in _COVERING.items():
+            if tier != covered and len(results) >= len(items) and results.keys() >= items:
                 st.tiers.setdefault(covered, {"count": 0})["covered_last"] = visit
 
 
-def _visit_fact(visit: tuple[Any, ...]) -> dict[str, Any]:
-    tier, started, ended, results, persons, r = visit
+def _visit_fact(ev: LedgerEvent) -> dict[str, Any]:
+    p = ev.payload
+    results = p["results"]
     not_pass = ([] if _PASSING.issuperset(results.values()) else
                 sorted(k for k, v in results.items() if v not in _PASSING))
-    return {"tier": tier, "started_at": started, "ended_at": ended, "items": len(results), "not_pass": not_pass,
-            "workers": [x["cert_no"] for x in persons if x.get("role") == "worker"], "event": list(r)}
+    return {"tier": p["tier"], "started_at": p["started_at"], "ended_at": p["ended_at"], "items": len(results),
+            "not_pass": not_pass, "workers": [x["cert_no"] for x in ev.persons if x.get("role") == "worker"],
+            "event": _r(ev)}
 
 
 def _countersigned(view: DossierView, st: DossierState, ev: LedgerEvent) -> None:
@@ -422,8 +423,8 @@ def dossier_facts(st: DossierState) -> dict[str, Any]:
         "inspections": st.inspections,
         "applications": st.applications,
         "maintenance": {"visits": st.visit_count, "countersigned": st.countersigned,
-                        "tiers": {k: _tier_fact(st.tiers[k]) for k in sorted(st.tiers)},
-                        "recent": [_visit_fact(v) for v in st.visits]},
+                        "tiers": {k: st.tiers[k] for k in sorted(st.tiers)},
+                        "recent": list(st.visits)},
         "hazards": [st.hazards[k] for k in sorted(st.hazards)],
         "faults": {"count": st.fault_count, "by_code": dict(sorted(st.faults_by_code.items())),
                    "recent": list(st.recent_faults)},
@@ -439,10 +440,6 @@ def dossier_facts(st: DossierState) -> dict[str, Any]:
         "suspensions": st.suspensions,
         "terminals": sorted(st.terminals),
     }
-
-
-def _tier_fact(tier: dict[str, Any]) -> dict[str, Any]:
-    return {k: _visit_fact(v) if isinstance(v, tuple) else v for k, v in tier.items()}
 
 
 def _contract_fact(c: ContractFact) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "format_day",
     "instant",
     "local_day",
+    "local_ordinal",
     "month_of",
     "month_window",
     "ref",
@@ -105,7 +106,12 @@ def day(text: str) -> date:
 
 def local_day(t: int) -> date:
     """The calendar date in China (UTC+8) of an instant."""
-    return date.fromordinal(_EPOCH_ORDINAL + (t + LOCAL_UTC_OFFSET_S) // 86_400)
+    return date.fromordinal(local_ordinal(t))
+
+
+def local_ordinal(t: int) -> int:
+    """``local_day(t).toordinal()``, without making the date."""
+    return _EPOCH_ORDINAL + (t + LOCAL_UTC_OFFSET_S) // 86_400
 
 
 def day_start(d: date) -> int:

@@ -159,8 +159,8 @@ class FindingBook:
         self.rows[(self.table, (self.code, f.rule, f.key))] = finding_row(self.code, f)
 
     def _withdraw(self, f: Finding) -> None:
-        key = (self.table, (self.code, f.rule, f.key))
+        # A finding never written has nothing to take back. Whatever is pending under its key belongs to an
+        # earlier finding with the same key (a clock stopped by a suspension and restarted by the reactivation):
+        # dropping it would keep that one's stored row, or not, depending on where the flushes fell.
         if f.persisted:
-            self.rows[key] = None
-        else:
-            self.rows.pop(key, None)
+            self.rows[(self.table, (self.code, f.rule, f.key))] = None

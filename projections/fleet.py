@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from ledger.gbt24476 import FAULT_CODES, SAFETY_FAULT_CODES
 from projections.config import DAY_S
 from projections.context import ElevatorContext
-from projections.events import LedgerEvent, day, day_start, instant, local_day, month_of, month_window, ref
+from projections.events import LedgerEvent, day, day_start, instant, month_of, month_window, ref
 from projections.framework import ElevatorFoldView, FoldState
 from projections.storage import Table
 
@@ -146,7 +146,7 @@ class FleetView(ElevatorFoldView):
 
     def _maintenance(self, st: FleetState, ev: LedgerEvent) -> None:
         s = instant(ev.payload["started_at"])
-        contract = st.ctx.contract_on(local_day(ev.occurred_at))
+        contract = st.ctx.contract_at(ev.occurred_at)
         limit = (contract.interval_days if contract is not None and contract.mode == "on_demand"
                  and contract.interval_days else self.config.maintenance_interval_days) * DAY_S
         where = self._where(st, ev.occurred_at)

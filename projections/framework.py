@@ -5,11 +5,11 @@ greater than the last position seen — PostgreSQL notification ids have gaps, s
 subscription runner does not work on SQLite). Each event is decoded once (:mod:`projections.events`) and handed
 to every view whose position is behind it and that wants its type.
 
-**Writing.** Views buffer row changes; every ``flush_every`` events the runner commits all views' changes and
-their new positions in one transaction, compare-and-set on each view's old position
-(:meth:`projections.storage.ViewDB.commit`). A redelivered event (position ≤ the view's) is skipped; a concurrent
-runner that moved a view first makes the commit fail, and this runner drops its memory and resumes from the
-stored positions. Rebuild = empty the view, position 0, run.
+**Writing.** Views buffer row changes; every ``flush_every`` events (``rebuild_flush_every`` in a rebuild) the
+runner commits all views' changes and their new positions in one transaction, compare-and-set on each view's old
+position (:meth:`projections.storage.ViewDB.commit`). Where the flushes fall never changes the rows. A redelivered
+event (position ≤ the view's) is skipped; a concurrent runner that moved a view first makes the commit fail, and
+this runner drops its memory and resumes from the stored positions. Rebuild = empty the view, position 0, run.
 
 **Per-elevator views fold in time order.** An elevator's events are folded in ``(occurred_at, position)`` order,
 so a view's state after an event is a function of the elevator's events up to that time — which is what "as of T"
@@ -281,11 +281,15 @@ class ProjectionRunner:
     """Catches views up with the notification log; rebuilds them from position 0."""
 
     def __init__(self, store: Store, views: Sequence[View], *, chunk: int = 2_000, flush_every: int = 20_000,
-                 max_attempts: int = 5) -> None:
+                 rebuild_flush_every: int = 50_000, max_attempts: int = 5) -> None:
         self.store = store
         self.views = list(views)
         self.db = ViewDB(store)
         self.chunk, self.flush_every, self.max_attempts = chunk, flush_every, max_attempts
+        # A replay from position 0 touches nearly every elevator between two flushes, and each flush rewrites the
+        # dossier of every elevator touched (its whole history, as one body): in a rebuild the number of flushes,
+        # not the number of events, sets the cost of writing. It never flushes more often than a catch-up.
+        self.rebuild_flush_every = rebuild_flush_every
         self._histories: dict[str, list[LedgerEvent]] = {}
         self._routes: dict[str, list[View]] = {}
         for view in self.views:
@@ -301,21 +305,7 @@ class ProjectionRunner:
 
     def run(self, *, progress: Callable[[int, int], None] | None = None) -> RunReport:
         """Apply every event past each view's position; returns when the log has no more."""
-        report = RunReport()
-        started = time.perf_counter()
-        with _quiet_gc():
-            for _ in range(self.max_attempts):
-                try:
-                    self._run(report, progress)
-                    break
-                except ProjectionConflictError:
-                    report.conflicts += 1
-                    self._drop_memory()
-            else:
-                raise ProjectionConflictError("views kept moving under this runner; try again")
-        report.seconds = time.perf_counter() - started
-        report.positions = {v.name: v.durable for v in self.views}
-        return report
+        return self._run_all(self.flush_every, progress)
 
     def rebuild(self, names: Iterable[str] | None = None, *,
                 progress: Callable[[int, int], None] | None = None) -> RunReport:
@@ -326,9 +316,26 @@ class ProjectionRunner:
             view.position = view.durable = 0
             view.forget()
         self._synced = False
-        return self.run(progress=progress)
+        return self._run_all(max(self.flush_every, self.rebuild_flush_every), progress)
 
     # --- internals -------------------------------------------------------------------------------------------
+
+    def _run_all(self, flush_every: int, progress: Callable[[int, int], None] | None) -> RunReport:
+        report = RunReport()
+        started = time.perf_counter()
+        with _quiet_gc():
+            for _ in range(self.max_attempts):
+                try:
+                    self._run(report, flush_every, progress)
+                    break
+                except ProjectionConflictError:
+                    report.conflicts += 1
+                    self._drop_memory()
+            else:
+                raise ProjectionConflictError("views kept moving under this runner; try again")
+        report.seconds = time.perf_counter() - started
+        report.positions = {v.name: v.durable for v in self.views}
+        return report
 
     def _sync(self) -> None:
         """Line memory up with the stored positions; a view of another code version starts again."""
@@ -348,7 +355,7 @@ class ProjectionRunner:
             view.forget()
         self._synced = False
 
-    def _run(self, report: RunReport, progress: Callable[[int, int], None] | None) -> None:
+    def _run(self, report: RunReport, flush_every: int, progress: Callable[[int, int], None] | None) -> None:
         self._sync()
         head = self.store.index.max_position()
         cursor = min(v.position for v in self.views) if self.views else head
@@ -366,7 +373,7 @@ class ProjectionRunner:
             pending += len(rows)
             if progress is not None:
                 progress(cursor, max(head, cursor))
-            if pending >= self.flush_every:
+            if pending >= flush_every:
                 self._flush(report)
                 pending = 0
         self._flush(report)

@@ -214,7 +214,7 @@ class FraudView(ElevatorFoldView):
         if last_status is None or last_status < s - self.config.iot_online_days * DAY_S:
             return  # no terminal streaming its status: absence of evidence proves nothing
         slack = self.config.iot_evidence_slack_s
-        if any(s - slack <= t <= e + slack for t in st.iot_checks):
+        if _latest_at_or_before(st.iot_checks, e + slack) >= s - slack:
             return
         st.book.open("FV.no_iot_evidence", ev.event_id, ev.occurred_at, [r],
                      {"pattern": PATTERNS["FV"], "maintainer": ev.org, "window_start": s, "window_end": e,
@@ -371,6 +371,18 @@ class FraudView(ElevatorFoldView):
                 st.book.settle(f.rule, f.key)
         if ev.type in ("Suspended", "Reactivated"):
             st.suspended_runs = 0
+
+
+def _latest_at_or_before(times: deque[int], limit: int) -> int:
+    """The latest of ``times`` not after ``limit`` (``-2**62`` if none).
+
+    ``times`` are in fold order, which is time order, so the search walks back from the newest and stops at the
+    first one in range: the 检修 evidence of a visit is usually the last one recorded.
+    """
+    for t in reversed(times):
+        if t <= limit:
+            return t
+    return -(2**62)
 
 
 def _inspection_mode(ev: LedgerEvent) -> bool:
