@@ -130,7 +130,8 @@ class LedgerService:
 
     def append_lines(self, lines: Sequence[bytes | str | LedgerError]) -> list[Outcome]:
         """Parse and append JSON lines; a line that does not parse gets its schema error."""
-        return self.append(parse_lines(lines))
+        with gc_paused():  # parsing allocates as much as deciding (see ledger/gcpause.py)
+            return self.append(parse_lines(lines))
 
     def append_batches(self, batches: Iterable[Sequence[bytes | str | LedgerError]]) -> Iterator[list[Outcome]]:
         """Append batch after batch, overlapping the work: while batch N's signatures are verified on the
