@@ -92,10 +92,14 @@ class Thresholds:
     repeat_replacement_days: int = 365  # [E] … within a year
     safety_alarm_count: int = 3  # [E] repeated code-1 alarms …
     safety_alarm_days: int = 30  # [E] … within 30 days, with no repair
-    bypass_item_days: int = 15  # [E] A-1-09 "normal" this close to a door-open movement
+    bypass_item_days: int = 15  # [E] A-1-09 "normal" this close after an anomaly and before the next
     replacement_fault_ratio: float = 2.0  # [E] post-replacement fault rate above 2× the fleet baseline
     replacement_min_faults: int = 2  # [E]
     replacement_min_days: int = 30  # [E]
+    # A count that high must be unlikely under the fleet rate (Poisson tail), not a handful of faults in a short
+    # window; and higher than the elevator's own count over as long a window before the replacement, or the part
+    # is not what changed (a fault-prone elevator stays fault-prone whatever is fitted).
+    replacement_p_value: float = 0.001  # [E]
     # --- credit, blacklist, quality (DOMAIN.md credit section) ------------------------------------------------
     credit_window_days: int = 365  # [E] indicators over the trailing year
     credit_weights: dict[str, int] = field(

@@ -22,7 +22,7 @@ FS.no_type_test                以次充好: a safety component without a type-t
 FS.post_replacement   (fleet)  以次充好: faults on the subsystem after the replacement above the fleet baseline
 FB.door_open_movement          短接安全回路: car moved with the door circuit open (codes 5, 运行中开门, 开门走梯)
 FB.repeated_safety_alarms      短接安全回路: repeated code-1 alarms that stop with no repair
-FB.bypass_item_normal          短接安全回路: item A-1-09 (旁路装置) marked normal while anomalies continue
+FB.bypass_item_normal          短接安全回路: item A-1-09 (旁路装置) marked normal between anomalies, none repaired
 FB.running_while_suspended     短接安全回路: the elevator runs while suspended
 =============================  ==========================================================================
 """
@@ -115,15 +115,15 @@ class FraudState(FoldState):
     pending_iot: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, key) awaiting evidence
     alarms: deque[EventRef] = field(default_factory=deque)
     alarm_cluster: tuple[str, int] | None = None  # (key, last alarm time) of a live repeated-alarm signal
-    last_anomaly: EventRef | None = None
-    last_bypass_pass: EventRef | None = None
+    last_anomaly: EventRef | None = None  # the last door-open movement or code-1 alarm since a safety repair
+    bypass_pass: tuple[EventRef, EventRef] | None = None  # (anomaly before, A-1-09 "pass") awaiting one after
     suspended_runs: int = 0
     last_status_at: int | None = None  # the terminal last streamed service modes or run statistics
 
 
 class FraudView(ElevatorFoldView):
     name: ClassVar[str] = "fraud"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     tables: ClassVar[tuple[Table, ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
@@ -202,12 +202,19 @@ class FraudView(ElevatorFoldView):
             for item, outcome in results.items():
                 if outcome in _FINDING_OUTCOMES:
                     st.findings[ITEMS[item].subsystem] = ev.occurred_at
-        if results.get(_BYPASS_ITEM) == "pass":
-            st.last_bypass_pass = r
-            anomaly = st.last_anomaly
-            if anomaly is not None and ev.occurred_at - anomaly[3] <= self.config.bypass_item_days * DAY_S:
-                self._signal(st, "FB.bypass_item_normal", ev.event_id, ev.occurred_at, [anomaly, r],
-                             maintainer=ev.org)
+        if _BYPASS_ITEM in results:
+            self._bypass_item(st, ev, results[_BYPASS_ITEM] == "pass", r)
+
+    def _bypass_item(self, st: FraudState, ev: LedgerEvent, passed: bool, r: EventRef) -> None:
+        """A-1-09 marked normal just after an unrepaired anomaly: armed until the next one (see _anomaly).
+
+        One anomaly near a visit is what any elevator shows now and then; anomalies on both sides of a visit that
+        found the bypass device normal, with no repair between, are what a bypassed circuit shows.
+        """
+        anomaly = st.last_anomaly
+        window = self.config.bypass_item_days * DAY_S
+        st.bypass_pass = (anomaly, r) if passed and anomaly is not None and ev.occurred_at - anomaly[3] <= window \
+            else None
 
     def _iot_window(self, st: FraudState, ev: LedgerEvent, s: int, e: int, r: EventRef) -> None:
         last_status = st.last_status_at
@@ -243,15 +250,21 @@ class FraudView(ElevatorFoldView):
         if subsystem:
             st.findings[subsystem] = t
         if code in _ANOMALY_CODES:
-            st.last_anomaly = r
-            bypass = st.last_bypass_pass
-            if bypass is not None and t - bypass[3] <= self.config.bypass_item_days * DAY_S:
-                self._signal(st, "FB.bypass_item_normal", ev.event_id, t, [bypass, r], code=code)
+            self._anomaly(st, ev, r)
         if code in DOOR_OPEN_MOVEMENT_CODES:
             self._signal(st, "FB.door_open_movement", ev.event_id, t, [r], code=code,
                          label=known.label if known else str(code), maintainer=st.ctx.maintainer_at(t))
         if code == _SAFETY_CIRCUIT_CODE:
             self._alarm(st, ev, r)
+
+    def _anomaly(self, st: FraudState, ev: LedgerEvent, r: EventRef) -> None:
+        armed = st.bypass_pass
+        if armed is not None and ev.occurred_at - armed[1][3] <= self.config.bypass_item_days * DAY_S:
+            before, visit = armed
+            self._signal(st, "FB.bypass_item_normal", visit[0], ev.occurred_at, [before, visit, r],
+                         code=ev.payload["code"], maintainer=st.ctx.maintainer_at(visit[3]))
+        st.bypass_pass = None
+        st.last_anomaly = r
 
     def _alarm(self, st: FraudState, ev: LedgerEvent, r: EventRef) -> None:
         window = self.config.safety_alarm_days * DAY_S
@@ -315,6 +328,7 @@ class FraudView(ElevatorFoldView):
             st.book.resolve("FB.repeated_safety_alarms", cluster[0], t)  # repaired after all: the signal closes
             st.alarm_cluster = None
         st.alarms.clear()
+        st.last_anomaly = st.bypass_pass = None  # the anomalies were answered
 
     def _replaced(self, st: FraudState, ev: LedgerEvent) -> None:
         p, t, r = ev.payload, ev.occurred_at, ref(ev)

@@ -112,16 +112,31 @@ def post_replacement(replacements: Sequence[tuple[Any, ...]], faults: Sequence[t
         following = [x for x in later[(code, kind)] if x > t]
         end = min([at, *following])
         days = (end - t) / DAY_S
-        after = [f for f in by_code[(code, subsystem)] if t < f[2] <= end]
+        history = by_code[(code, subsystem)]
+        after = [f for f in history if t < f[2] <= end]
         if days < config.replacement_min_days or len(after) < config.replacement_min_faults:
             continue
         rate = len(after) / (days / 365)
         baseline = per_subsystem[subsystem] / fleet_unit_years
-        if rate > config.replacement_fault_ratio * baseline:
+        before = sum(1 for f in history if t - (end - t) <= f[2] < t)
+        unlikely = _poisson_tail(len(after), baseline * days / 365) < config.replacement_p_value
+        if rate > config.replacement_fault_ratio * baseline and unlikely and len(after) > before:
             evidence = [_ev(event_id, "ComponentReplaced", r[9], t)] + [_ev(f[0], "FaultReported", f[4], f[2])
                                                                      for f in after[:10]]
             out.append(_signal("FS.post_replacement", event_id, after[-1][2], [code], evidence, kind=kind,
                                subsystem=subsystem, oem=bool(r[6]), maker_org=r[5], faults_after=len(after),
                                days_observed=round(days, 1), faults_per_unit_year=round(rate, 3),
-                               fleet_baseline=round(baseline, 3), ratio_limit=config.replacement_fault_ratio))
+                               fleet_baseline=round(baseline, 3), ratio_limit=config.replacement_fault_ratio,
+                               faults_before=before, p_value_limit=config.replacement_p_value))
     return out
+
+
+def _poisson_tail(n: int, mean: float) -> float:
+    """P(X ≥ n) for X ~ Poisson(mean): how likely the fleet rate alone gives this many faults."""
+    if mean <= 0:
+        return 0.0 if n > 0 else 1.0
+    term = below = math.exp(-mean)
+    for k in range(1, n):
+        term *= mean / k
+        below += term
+    return max(0.0, 1.0 - below)

@@ -134,23 +134,42 @@ def test_post_replacement_fault_rate_above_fleet(city: City) -> None:
     swap2 = city.on(city.maintainer, "ComponentReplaced", {  # the same part on a unit that stays healthy
         "kind": "door_operator", "serial": "D-2", "old_serial": "D-1", "maker": "迅达", "maker_org": city.maker.org,
         "funding": "owner"}, "2025-01-01T00:00:00Z", code=CODE2, persons=city.maintainer.persons("worker"))
-    faults = [city.fault(f"2025-{m:02d}-15T02:00:00Z", code=2) for m in (1, 2, 3)]
+    faults = [city.fault(f"2025-{m:02d}-15T02:00:00Z", code=2) for m in (1, 2, 3, 4)]
     city.must_accept(swap, swap2, *faults)
     (signal,) = city.signals("FS.post_replacement")
-    assert signal["key"] == swap["event_id"] and signal["detail"]["faults_after"] == 3
+    assert signal["key"] == swap["event_id"] and signal["detail"]["faults_after"] == 4
+    assert signal["detail"]["faults_before"] == 0
     assert ids(signal) == [swap["event_id"], *(f["event_id"] for f in faults)]
+
+
+def test_post_replacement_needs_more_faults_than_before_and_more_than_chance(city: City) -> None:
+    city.in_service()
+    city.elevator(CODE2)
+    swap = replaced(city, "door_operator", "D-2", "D-1", "2025-01-01T00:00:00Z", maker_org=city.rival.org)
+    months = (1, 2, 4, 5, 7, 8, 10, 11)  # far above the fleet's rate after the swap — and as high before it
+    before = [city.fault(f"2024-{m:02d}-15T02:00:00Z", code=2) for m in months]
+    after = [city.fault(f"2025-{m:02d}-15T02:00:00Z", code=2) for m in months]
+    city.must_accept(swap, *before, *after)
+    assert city.signals("FS.post_replacement") == []  # the elevator, not the part
+    few = city.on(city.maintainer, "ComponentReplaced", {
+        "kind": "door_operator", "serial": "D-3", "old_serial": "D-9", "maker": "迅达", "maker_org": city.maker.org,
+        "funding": "owner"}, "2025-06-01T00:00:00Z", code=CODE2, persons=city.maintainer.persons("worker"))
+    city.must_accept(few, *(city.fault(f"2025-{m:02d}-15T02:00:00Z", code=2, elevator=CODE2) for m in (7, 9)))
+    assert city.signals("FS.post_replacement") == []  # two faults in seven months: within chance for this fleet
 
 
 def test_bypassed_safety_circuit(city: City) -> None:
     city.in_service()
     city.elevator(CODE2)
+    before = city.fault("2024-04-24T02:00:00Z", code=1)  # safety circuit alarm
     visit = job(city, "2024-05-01T02:00:00Z")  # A-1-09 bypass device: "pass"
     moved = city.fault("2024-05-05T02:00:00Z", code=107)  # 开门走梯
-    city.must_accept(visit, moved, city.fault("2024-06-20T02:00:00Z", code=2))
-    (movement,) = city.signals("FB.door_open_movement")
-    assert movement["key"] == moved["event_id"]
+    city.must_accept(before, visit, moved, city.fault("2024-06-20T02:00:00Z", code=2))
+    movement = [s for s in city.signals("FB.door_open_movement") if s["key"] == moved["event_id"]]
+    assert len(movement) == 1
     (normal,) = city.signals("FB.bypass_item_normal")
-    assert ids(normal) == [visit["event_id"], moved["event_id"]]
+    assert normal["key"] == visit["event_id"]
+    assert ids(normal) == [before["event_id"], visit["event_id"], moved["event_id"]]
     alarms = [city.fault(f"2024-07-{d:02d}T02:00:00Z", code=1) for d in (1, 8, 15)]
     repaired = [city.fault(f"2024-07-{d:02d}T02:00:00Z", code=1, elevator=CODE2) for d in (1, 8, 15)]
     fix = city.on(city.maintainer, "Repaired", {"subsystem": "safety_circuit", "description": "更换安全回路继电器"},
@@ -158,6 +177,17 @@ def test_bypassed_safety_circuit(city: City) -> None:
     city.must_accept(*alarms, *repaired, fix)
     (cluster,) = city.signals("FB.repeated_safety_alarms")
     assert cluster["equipment_codes"] == [CODE] and ids(cluster) == [a["event_id"] for a in alarms]
+
+
+def test_one_anomaly_near_a_visit_or_a_repair_between_is_no_bypass_signal(city: City) -> None:
+    city.in_service()
+    alone = [job(city, "2024-05-01T02:00:00Z"), city.fault("2024-05-05T02:00:00Z", code=107)]  # nothing before
+    answered = [city.fault("2024-06-10T02:00:00Z", code=1), job(city, "2024-06-15T02:00:00Z"),
+                city.on(city.maintainer, "Repaired", {"subsystem": "door", "description": "调整门锁触点"},
+                        "2024-06-16T02:00:00Z", persons=city.maintainer.persons("worker")),
+                city.fault("2024-06-20T02:00:00Z", code=1)]
+    city.must_accept(*alone, *answered)
+    assert city.signals("FB.bypass_item_normal") == []
 
 
 def test_running_while_suspended(city: City) -> None:
