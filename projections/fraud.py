@@ -123,7 +123,7 @@ class FraudState(FoldState):
 
 class FraudView(ElevatorFoldView):
     name: ClassVar[str] = "fraud"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     tables: ClassVar[tuple[Table, ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
@@ -292,6 +292,8 @@ class FraudView(ElevatorFoldView):
         elif ev.type == "EntrapmentRescue":
             if p["cause"] == "door_system":
                 st.findings["door"] = ev.occurred_at
+            elif p["cause"] == "equipment":  # the equipment failed, which part is for the repair to say
+                st.findings["*"] = ev.occurred_at
         elif ev.type == "ComplaintFiled":
             if p["category"] in ("fault", "entrapment", "safety"):
                 st.findings["*"] = ev.occurred_at
@@ -303,9 +305,9 @@ class FraudView(ElevatorFoldView):
         if ev.type == "Repaired":
             subsystems = {p["subsystem"]}
         elif ev.type == "ComponentReplaced":
-            subsystems = {KIND_SUBSYSTEM.get(p["kind"])} - {None}
+            subsystems = _subsystems_of([p["kind"]])
         else:
-            subsystems = {KIND_SUBSYSTEM.get(part["kind"]) for part in p.get("parts", ())} - {None}
+            subsystems = _subsystems_of([part["kind"] for part in p.get("parts", ())])
         if subsystems & {"safety_circuit", "door"}:
             self._safety_repair(st, t)
         since = t - self.config.finding_lookback_days * DAY_S
@@ -385,6 +387,15 @@ class FraudView(ElevatorFoldView):
                 st.book.settle(f.rule, f.key)
         if ev.type in ("Suspended", "Reactivated"):
             st.suspended_runs = 0
+
+
+def _subsystems_of(kinds: list[str]) -> set[str]:
+    """The subsystems whose faults replacing these parts answers (a door lock's contacts are in the safety
+    circuit: its failures are reported as code 1, 安全回路断路)."""
+    out = {KIND_SUBSYSTEM.get(kind) for kind in kinds} - {None}
+    if "door_lock" in kinds:
+        out.add("safety_circuit")
+    return out  # type: ignore[return-value]
 
 
 def _latest_at_or_before(times: deque[int], limit: int) -> int:

@@ -106,6 +106,19 @@ def test_repair_without_a_preceding_fault(city: City) -> None:
     assert signal["detail"]["subsystems"] == ["brake"]
 
 
+def test_repairs_answering_an_equipment_entrapment_or_a_safety_circuit_fault(city: City) -> None:
+    city.in_service()
+    rescue = city.rescue("2024-02-01T02:00:00Z", 20, cause="equipment")  # which part failed: the repair says
+    after_rescue = city.on(city.maintainer, "Repaired", {"subsystem": "control", "description": "主板复位",
+                                                         "fault_refs": [rescue["event_id"]]},
+                           "2024-02-01T08:00:00Z", persons=city.maintainer.persons("worker"))
+    alarm = city.fault("2024-07-01T02:00:00Z", code=1)  # 安全回路断路: a door lock contact
+    lock = replaced(city, "door_lock", "L-2", "L-1", "2024-07-01T06:00:00Z", maker_org=city.maker.org,
+                    fault_refs=[alarm["event_id"]])
+    city.must_accept(rescue, after_rescue, alarm, lock)
+    assert city.signals("FR.no_preceding_fault") == []
+
+
 def test_replacements_repeated_unknown_and_substituted(city: City) -> None:
     city.in_service()
     city.must_accept(city.on(city.maker, "ComponentAssociated", {
