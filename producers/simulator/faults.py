@@ -14,7 +14,14 @@ from ledger.identifiers import format_instant
 from ledger.schema.lifecycle import SAFETY_COMPONENTS
 from producers.simulator import fraud, insurance, maintenance
 from producers.simulator.context import Sim
-from producers.simulator.tables import ELEVATOR_FAULTS, ESCALATOR_FAULTS, FAULT_LABELS, PART_FOR, PART_PRICE_YUAN
+from producers.simulator.tables import (
+    ELEVATOR_FAULTS,
+    ESCALATOR_FAULTS,
+    FAULT_LABELS,
+    PART_FOR,
+    PART_PRICE_YUAN,
+    WEAR_SUBSYSTEM,
+)
 from producers.simulator.timeline import DAY, HOUR, day_of, day_text
 from producers.simulator.unit import Unit
 
@@ -90,8 +97,11 @@ def replace_component(sim: Sim, unit: Unit, kind: str, fault_refs: list[str]) ->
 
 
 def component_replacement(sim: Sim, unit: Unit) -> None:
-    kinds = ["door_lock", "door_operator", "brake", "ropes", "controller", "governor", "buffer"]
-    replace_component(sim, unit, unit.rng.choice(kinds), [])
+    """A part wears out: the next visit whose items cover it records it as failed, and it is replaced within days
+    (maintenance.note_wear) — an honest replacement with no fault has a maintenance finding behind it."""
+    kind = unit.rng.choice(list(WEAR_SUBSYSTEM))
+    if kind not in unit.worn:
+        unit.worn.append(kind)
 
 
 def platform_fault(sim: Sim, unit: Unit) -> None:

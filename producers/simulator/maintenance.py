@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from ledger.identifiers import format_instant
 from ledger.maintenance_items import ITEMS, TESTED_ITEMS, items_for_tier
-from producers.simulator import enforcement, insurance
+from producers.simulator import enforcement, faults, insurance
 from producers.simulator.city import CYCLE_DAYS, Crew
 from producers.simulator.context import Sim
+from producers.simulator.tables import WEAR_SUBSYSTEM
 from producers.simulator.timeline import DAY, HOUR, MINUTE, day_of, day_text, local_instant
 from producers.simulator.unit import Contract, Unit, terminal_id
 
@@ -202,9 +203,11 @@ def _fabricate(sim: Sim, unit: Unit, visit: _Visit, minutes: int) -> int:
 
 def _visit_end(sim: Sim, unit: Unit, visit: _Visit) -> None:
     contract = visit.contract
+    results = _results(unit, visit.tier)
+    note_wear(sim, unit, results["results"])  # type: ignore[arg-type]
     record = sim.emit(unit, contract.crew.org.as_("maintainer"), "MaintenancePerformed", {
         "contract_no": contract.contract_no, "tier": visit.tier, "started_at": format_instant(visit.started),
-        "ended_at": format_instant(visit.ended), **_results(unit, visit.tier), "checkin": visit.checkin,
+        "ended_at": format_instant(visit.ended), **results, "checkin": visit.checkin,
     }, persons=visit.workers)
     if visit.signals:
         case = sim.truth.fraud_case("false_maintenance", equipment_code=unit.code, org=contract.crew.org.org,
@@ -214,6 +217,16 @@ def _visit_end(sim: Sim, unit: Unit, visit: _Visit) -> None:
             sim.schedule(sim.now + unit.fraud_rng.randint(30, 120) * DAY, unit, enforcement.penalty,
                          contract.crew.org.org, "88", "false_maintenance", "伪造维保记录", (20_000, 80_000), case)
     _plan_countersign(sim, unit, record["event_id"])
+
+
+def note_wear(sim: Sim, unit: Unit, results: dict[str, str]) -> None:
+    """Worn parts this visit's items cover are recorded as failed and replaced 1-10 days later."""
+    for kind in list(unit.worn):
+        item = next((i for i in results if ITEMS[i].subsystem == WEAR_SUBSYSTEM[kind]), None)
+        if item is not None:
+            results[item] = "fail"
+            unit.worn.remove(kind)
+            sim.schedule(sim.now + unit.rng.randint(1, 10) * DAY, unit, faults.replace_component, kind, [])
 
 
 def _plan_countersign(sim: Sim, unit: Unit, maintenance_id: str) -> None:

@@ -87,6 +87,7 @@ class Unit:
     hazards: dict[str, Hazard] = field(default_factory=dict)  # open hazards
     policies: dict[str, Policy] = field(default_factory=dict)  # product → current policy
     recent_faults: list[tuple[int, str, str]] = field(default_factory=list)  # (instant, subsystem, event id)
+    worn: list[str] = field(default_factory=list)  # component kinds worn out, for the next visit to find
     registered: bool = False
     suspended: bool = False
     change_pending: bool = False

@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from ledger.identifiers import instant_from_text
+from ledger.maintenance_items import ITEMS
 from ledger.service import LedgerService
 from ledger.signatures import SignatureChecker
 from ledger.store import Store
@@ -127,6 +128,25 @@ def test_faults_entrapments_rescues_and_inspections_at_the_domain_rates(city: An
     failed = sum(e["payload"]["conclusion"] == "fail" for e in first_visits) / len(first_visits)
     assert 0.04 <= failed <= 0.2  # first-pass 不合格 8-15%
     assert _of(events, "SelfTested"), "TSG T7001-2023: 自行检测 in the years without 定期检验"
+
+
+def test_an_honest_replacement_answers_a_fault_or_a_failed_maintenance_item(city: Any) -> None:
+    events, truth, _ = city
+    fraud_ids = {e for case in truth["fraud"] for e in case["event_ids"]}
+    wear = {"door_lock": "door", "door_operator": "door", "brake": "brake", "ropes": "traction",
+            "controller": "control", "governor": "governor", "buffer": "buffer"}
+    failed: dict[str, list[tuple[str, str]]] = defaultdict(list)  # code → (time, subsystem) of failed items
+    for visit in _of(events, "MaintenancePerformed"):
+        for item, outcome in visit["payload"]["results"].items():
+            if outcome == "fail":
+                failed[visit["equipment_code"]].append((visit["occurred_at"], ITEMS[item].subsystem))
+    unprompted = [e for e in _of(events, "ComponentReplaced")
+                  if "fault_refs" not in e["payload"] and e["event_id"] not in fraud_ids]
+    assert unprompted, "wear replacements happen"
+    for replacement in unprompted:
+        found = [at for at, subsystem in failed[replacement["equipment_code"]]
+                 if subsystem == wear[replacement["payload"]["kind"]] and at < replacement["occurred_at"]]
+        assert found, replacement
 
 
 def test_fraud_and_bad_submissions_at_their_configured_rates(city: Any) -> None:
