@@ -86,7 +86,9 @@ class Thresholds:
     # --- fraud (DOMAIN.md (f)) --------------------------------------------------------------------------------
     travel_speed_kmh: int = 60  # [E] faster than this between two jobs is impossible travel (Suzhou: 8.3 km/1 min)
     iot_evidence_slack_s: int = 30 * 60  # [E] 检修 evidence may precede or follow the record by 30 min
-    iot_online_days: int = 7  # [E] the elevator's IoT counts as fitted if it reported within 7 days before
+    off_site_km: float = 1.0  # [E] a check-in this far from the median of the elevator's check-ins is off site
+    off_site_min_visits: int = 5  # [E] check-ins needed before the median stands for the site
+    iot_online_days: int = 32  # [E] the IoT counts as fitted if it reported within this before (a monthly run report)
     finding_lookback_days: int = 90  # [E] a repair needs a fault or finding on its subsystem this recently
     repeat_replacement_count: int = 3  # [E] the same component replaced ≥ 3 times …
     repeat_replacement_days: int = 365  # [E] … within a year

@@ -11,6 +11,7 @@ signal                         pattern and evidence
 FV.short_duration              虚假维保: visit shorter than its tier's minimum
 FV.same_person_twice           虚假维保: one certificate signed twice on one record (two signatures, one person)
 FV.no_iot_evidence             虚假维保: the elevator's IoT terminal shows no 检修 (inspection mode) in the window
+FV.off_site_checkin           虚假维保: checked in far from where this elevator's visits check in
 FV.impossible_travel  (fleet)  虚假维保: one worker's consecutive jobs too far apart for the time between them
 FV.overlapping_jobs   (fleet)  虚假维保: one worker on two records at once
 FV.duplicate_evidence (fleet)  虚假维保: the same evidence digest (photo) on two records
@@ -44,6 +45,7 @@ from projections.context import ElevatorContext, is_run_evidence
 from projections.events import EventRef, LedgerEvent, instant, ref
 from projections.findings import FINDING_COLUMNS, FindingBook
 from projections.framework import ElevatorFoldView, FoldState
+from projections.geo import distance_km, median_point
 from projections.storage import Table
 
 __all__ = [
@@ -77,6 +79,7 @@ SIGNAL_LABELS: dict[str, str] = {
     "FV.short_duration": "维保时长低于该级别最低时长",
     "FV.same_person_twice": "同一证书在一条记录上签名两次",
     "FV.no_iot_evidence": "维保时段内物联网无检修状态记录",
+    "FV.off_site_checkin": "维保签到位置远离该电梯通常的签到位置",
     "FV.impossible_travel": "同一作业人员两次作业之间的距离不可能到达",
     "FV.overlapping_jobs": "同一作业人员同时出现在两条维保记录上",
     "FV.duplicate_evidence": "两条记录使用同一证据文件(照片)",
@@ -100,6 +103,7 @@ KIND_SUBSYSTEM: dict[str, str | None] = {
 _WORK_TYPES = frozenset({"MaintenancePerformed", "Repaired", "ComponentReplaced", "MajorRepair", "HazardRectified"})
 _FINDING_OUTCOMES = frozenset({"fail", "adjusted", "replaced"})
 _BYPASS_ITEM = "A-1-09"
+_SITE_VISITS = 24  # the check-ins the elevator's site is estimated from (about a year of visits)
 _SAFETY_CIRCUIT_CODE = 1
 _ANOMALY_CODES = DOOR_OPEN_MOVEMENT_CODES | {_SAFETY_CIRCUIT_CODE}
 
@@ -119,11 +123,12 @@ class FraudState(FoldState):
     bypass_pass: tuple[EventRef, EventRef] | None = None  # (anomaly before, A-1-09 "pass") awaiting one after
     suspended_runs: int = 0
     last_status_at: int | None = None  # the terminal last streamed service modes or run statistics
+    checkins: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=_SITE_VISITS))
 
 
 class FraudView(ElevatorFoldView):
     name: ClassVar[str] = "fraud"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
     tables: ClassVar[tuple[Table, ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
@@ -193,6 +198,8 @@ class FraudView(ElevatorFoldView):
             self._signal(st, "FV.same_person_twice", ev.event_id, ev.occurred_at, [r], maintainer=ev.org,
                          certificates=workers)
         where = p.get("checkin") or ev.location or {}
+        if where:
+            self._checkin(st, ev, (where["lat_e6"], where["lon_e6"]), r)
         st.rows[(WORKER_JOBS, (st.code, ev.event_id))] = (
             ev.event_id, st.code, s, e, where.get("lat_e6"), where.get("lon_e6"), ev.org,
             orjson.dumps(list(dict.fromkeys(workers))).decode(), r[2], ev.occurred_at)
@@ -216,6 +223,18 @@ class FraudView(ElevatorFoldView):
         st.bypass_pass = (anomaly, r) if passed and anomaly is not None and ev.occurred_at - anomaly[3] <= window \
             else None
 
+    def _checkin(self, st: FraudState, ev: LedgerEvent, point: tuple[int, int], r: EventRef) -> None:
+        """The ledger has no coordinates for an elevator's site; its visits' check-ins do. Once there are enough,
+        their median is the site, and a check-in far from it says the record was filed from elsewhere."""
+        if len(st.checkins) >= self.config.off_site_min_visits:
+            site = median_point(st.checkins)
+            km = distance_km(*site, *point)
+            if km > self.config.off_site_km:
+                self._signal(st, "FV.off_site_checkin", ev.event_id, ev.occurred_at, [r], maintainer=ev.org,
+                             distance_km=round(km, 2), site_lat_e6=site[0], site_lon_e6=site[1],
+                             limit_km=self.config.off_site_km)
+        st.checkins.append(point)
+
     def _iot_window(self, st: FraudState, ev: LedgerEvent, s: int, e: int, r: EventRef) -> None:
         last_status = st.last_status_at
         if last_status is None or last_status < s - self.config.iot_online_days * DAY_S:
@@ -225,7 +244,7 @@ class FraudView(ElevatorFoldView):
             return
         st.book.open("FV.no_iot_evidence", ev.event_id, ev.occurred_at, [r],
                      {"pattern": PATTERNS["FV"], "maintainer": ev.org, "window_start": s, "window_end": e,
-                      "slack_s": slack})
+                      "slack_s": slack, "terminal_last_report": last_status})
         st.pending_iot.append((s, e, ev.event_id))
 
     def _iot_check(self, st: FraudState, t: int) -> None:

@@ -15,6 +15,7 @@ import orjson
 from ledger.identifiers import format_instant
 from projections.config import DAY_S, Thresholds
 from projections.fraud import PATTERNS
+from projections.geo import distance_km
 
 __all__ = ["duplicate_evidence", "post_replacement", "worker_signals"]
 
@@ -27,14 +28,6 @@ def _signal(rule: str, key: str, at: int, codes: list[str], evidence: list[dict[
             **detail: Any) -> dict[str, Any]:
     return {"rule": rule, "pattern": PATTERNS[rule[:2]], "key": key, "equipment_codes": sorted(set(codes)),
             "opened_at": format_instant(at), "closed_at": None, "detail": detail, "evidence": evidence}
-
-
-def distance_km(lat1: int, lon1: int, lat2: int, lon2: int) -> float:
-    """Great-circle distance between two WGS-84 points given in micro-degrees."""
-    p1, p2 = math.radians(lat1 / 1e6), math.radians(lat2 / 1e6)
-    dp, dl = p2 - p1, math.radians((lon2 - lon1) / 1e6)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def worker_signals(jobs: Sequence[tuple[Any, ...]], config: Thresholds) -> list[dict[str, Any]]:

@@ -65,6 +65,30 @@ def test_no_iot_evidence_of_inspection_mode(city: City) -> None:
     assert all(s["equipment_codes"] != [CODE2] for s in city.signals("FV.no_iot_evidence"))
 
 
+def test_a_monthly_report_is_enough_to_count_the_terminal_as_fitted(city: City) -> None:
+    city.in_service()
+    report = city.stats("2024-03-01T00:00:00Z")
+    bare = job(city, "2024-03-25T03:00:00Z")  # 24 days after the run statistics: the terminal is still there
+    city.must_accept(report, bare)
+    (signal,) = city.signals("FV.no_iot_evidence")
+    assert signal["key"] == bare["event_id"] and signal["detail"]["terminal_last_report"] == t("2024-03-01T00:00:00Z")
+    city.must_accept(job(city, "2024-05-01T03:00:00Z"))  # two months on: absence of evidence says nothing
+    assert len(city.signals("FV.no_iot_evidence")) == 1
+
+
+def test_a_check_in_far_from_where_the_elevator_s_visits_check_in(city: City) -> None:
+    city.in_service()
+    site = (31_230_000, 121_470_000)
+    visits = [job(city, f"2024-04-{d:02d}T02:00:00Z", where=(site[0] + 100 * d, site[1] - 50 * d))  # ~10-100 m
+              for d in (1, 8, 15, 22, 29)]
+    early_off = job(city, "2024-03-20T02:00:00Z", where=(31_300_000, 121_470_000))  # before there is a site
+    off = job(city, "2024-05-06T02:00:00Z", where=(31_280_000, 121_470_000))  # ≈ 5.5 km north
+    near = job(city, "2024-05-13T02:00:00Z", where=(site[0] + 8_000, site[1]))  # ≈ 700 m: the same site
+    city.must_accept(early_off, *visits, off, near)
+    (signal,) = city.signals("FV.off_site_checkin")
+    assert signal["key"] == off["event_id"] and 5 < signal["detail"]["distance_km"] < 6
+
+
 def test_one_worker_in_two_places(city: City) -> None:
     city.in_service()
     city.elevator(CODE2)
