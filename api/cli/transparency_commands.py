@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,14 +15,15 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
-from api.cli.output import console, print_json
+from api.cli.output import console, print_json, print_json_lines
 from ledger.checkpoint import NoteVerifier, WitnessSigner, WitnessVerifier, open_checkpoint
-from ledger.errors import ConfigurationError, IntegrityError, LedgerError
+from ledger.cosigning import CosignatureCollector, WitnessEndpoint
+from ledger.errors import ConfigurationError, IntegrityError, LedgerError, NotFoundError
 from ledger.identifiers import format_instant
 from ledger.keys import SigningKey, load_signing_key, write_signing_key
 from ledger.passport import build_passport, verify_passport
 from ledger.proofs import ConsistencyProof, InclusionProof, parse_proof, verify_proof
-from ledger.transparency import TransparencyLog
+from ledger.transparency import IssuedCheckpoint, TransparencyLog
 from ledger.witness import Witness, WitnessStateFile, parse_cosignature_response
 
 __all__ = ["print_passport_summary", "register"]
@@ -31,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_argument(p)
     p.add_argument("--operator-key", default="operator.key", help="the log operator's key file")
     p.add_argument("--origin", default=None, help="the log's origin line (fixed by the first checkpoint)")
+    p.add_argument("--witness", nargs=2, action="append", default=[], metavar=("URL", "VKEY"),
+                   help="push the checkpoint to this c2sp.org/tlog-witness and store its cosignature (repeatable)")
+    p.add_argument("--every", type=float, default=None, metavar="SECONDS",
+                   help="keep running: each round checkpoints the log if it grew and collects cosignatures "
+                        "(JSON lines on stdout) until SIGTERM")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_checkpoint)
 
@@ -99,15 +107,51 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     key = load_signing_key(args.operator_key)
+    witnesses = [WitnessEndpoint(url, WitnessVerifier.from_vkey(vkey)) for url, vkey in args.witness]
     with open_store(args) as store:
-        issued = TransparencyLog(store).issue(key, origin=args.origin)
-        vkey = TransparencyLog(store).operator.vkey()
+        log = TransparencyLog(store)
+        if args.every is not None:
+            return _checkpoint_rounds(log, key, args.origin, CosignatureCollector(log, witnesses), args.every)
+        log.issue(key, origin=args.origin)
+        outcomes = CosignatureCollector(log, witnesses).collect()
+        issued, vkey = log.latest(), log.operator.vkey()
     if args.json:
         print_json({"checkpoint_id": issued.checkpoint_id, "size": issued.size, "issued_at": issued.issued_at,
-                    "root_hash": issued.checkpoint.root_hash.hex(), "note": issued.note, "operator_vkey": vkey})
+                    "root_hash": issued.checkpoint.root_hash.hex(), "note": issued.note, "operator_vkey": vkey,
+                    "witnesses": [o.to_dict() for o in outcomes]})
     else:
         sys.stdout.write(issued.note)
+        for o in outcomes:
+            if not o.cosigned:
+                console.print(f"[red]✗ witness {o.witness}: {o.error}[/red]", highlight=False)
+    return EXIT_OK if all(o.cosigned for o in outcomes) else EXIT_FAILED
+
+
+def _checkpoint_rounds(log: TransparencyLog, key: SigningKey, origin: str | None, collector: CosignatureCollector,
+                       every: float) -> int:
+    """Checkpoint when the log grew, collect cosignatures, report, wait; SIGTERM or SIGINT ends it after a round."""
+    stopping = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stopping.is_set():
+            issued = _latest_or_none(log)
+            if issued is None or issued.size < log.index.tree_size():
+                issued = log.issue(key, origin=origin)
+            outcomes = collector.collect()
+            print_json_lines([{"size": issued.size, "checkpoint_id": issued.checkpoint_id,
+                               "witnesses": [o.to_dict() for o in outcomes]}])
+            stopping.wait(every)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return EXIT_OK
+
+
+def _latest_or_none(log: TransparencyLog) -> IssuedCheckpoint | None:
+    try:
+        return log.latest()
+    except NotFoundError:
+        return None
 
 
 def cmd_checkpoints(args: argparse.Namespace) -> int:
