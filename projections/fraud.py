@@ -411,10 +411,10 @@ class FraudView(ElevatorFoldView):
 def _subsystems_of(kinds: list[str]) -> set[str]:
     """The subsystems whose faults replacing these parts answers (a door lock's contacts are in the safety
     circuit: its failures are reported as code 1, 安全回路断路)."""
-    out = {KIND_SUBSYSTEM.get(kind) for kind in kinds} - {None}
+    out = {subsystem for kind in kinds if (subsystem := KIND_SUBSYSTEM.get(kind)) is not None}
     if "door_lock" in kinds:
         out.add("safety_circuit")
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _latest_at_or_before(times: deque[int], limit: int) -> int:
