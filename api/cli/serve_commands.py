@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--witness-state", type=Path, default=None, help="the witness's state directory")
     p.add_argument("--witness-log", action="append", default=None, metavar="VKEY",
                    help="a log the witness trusts (default: this server's own log)")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="the address the public reaches this server at, printed into 使用标志 QR codes "
+                        "(or $LIFTLEDGER_PUBLIC_URL; default: the requesting address)")
     p.add_argument("--projection-follow", type=float, default=1.0, metavar="SECONDS",
                    help="keep the projections current every SECONDS (0: only when read)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
@@ -67,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         store=args.store, platform_key=args.platform_key, platform_org=args.platform_org,
         witness_key=args.witness_key, witness_name=args.witness_name, witness_state=args.witness_state,
         witness_logs=tuple(args.witness_log) if args.witness_log else None,
-        projection_follow_s=args.projection_follow,
+        projection_follow_s=args.projection_follow, public_url=args.public_url,
     )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK

@@ -44,6 +44,9 @@ class Settings:
     trust_forwarded_for: bool = False  # behind a reverse proxy: rate-limit on X-Forwarded-For's first address
     cookie_secure: bool = False  # set the page session cookie with Secure (behind HTTPS)
     title: str = "LiftLedger"
+    # The address the public reaches this server at, printed into the 使用标志 QR codes (e.g. https://dt.example.cn);
+    # unset: the address of the request that asked for the code.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -87,7 +90,7 @@ _ENV_FIELDS: dict[str, Any] = {
     "witness_state": Path, "witness_logs": _split, "report_limit": int, "report_window_s": int,
     "max_body_bytes": int, "max_batch": int, "projection_follow_s": float,
     "projection_sync_limit": int, "trust_forwarded_for": _flag,
-    "cookie_secure": _flag, "title": str,
+    "cookie_secure": _flag, "title": str, "public_url": str,
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import orjson
 import pytest
+import zxingcpp
+from PIL import Image
 
 from api.http.services.public import mask_personal_data
 from ledger.submission import parse_line
@@ -106,3 +109,35 @@ def test_rate_limiter_refills() -> None:
     now[0] = 31
     limiter.spend("a")
     assert re.fullmatch(r"\d+", str(refused.value.retry_after))
+
+
+def _decoded(png: bytes) -> str:
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert barcode.format == zxingcpp.BarcodeFormat.QRCode
+    return str(barcode.text)
+
+
+def test_the_sign_s_qr_code_scans_to_the_public_page(served: ApiWorld) -> None:
+    png = served.get(f"/v1/public/elevators/{ELEVATOR_A}/qr.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert _decoded(png.content) == f"http://testserver/public/elevators/{ELEVATOR_A}"  # the asking address
+    svg = served.get(f"/v1/public/elevators/{ELEVATOR_A}/qr.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml") and svg.text.lstrip().startswith("<svg")
+    assert served.get(f"/public/elevators/{ELEVATOR_A}").text.count(f"/v1/public/elevators/{ELEVATOR_A}/qr.") == 2
+
+
+def test_the_qr_code_carries_the_configured_public_address(served: ApiWorld) -> None:
+    public = served.services.public
+    before = public.settings
+    public.settings = before.with_(public_url="https://dt.example.gov.cn/")  # as --public-url sets it
+    try:
+        png = served.get(f"/v1/public/elevators/{ELEVATOR_A}/qr.png").content
+        assert _decoded(png) == f"https://dt.example.gov.cn/public/elevators/{ELEVATOR_A}"
+    finally:
+        public.settings = before
+
+
+def test_no_qr_code_for_an_unknown_elevator_or_a_bad_kind(served: ApiWorld) -> None:
+    unknown = served.get("/v1/public/elevators/311031001209900001/qr.svg")
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "elevator.unknown")
+    assert served.get(f"/v1/public/elevators/{ELEVATOR_A}/qr.gif").status_code == 422

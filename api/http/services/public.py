@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.http.errors import ServiceUnavailable
+from api.http.qrcode import qr_image
 from api.http.ratelimit import RateLimiter
 from api.http.services.access import AccessService
 from api.http.services.analytics import AnalyticsService
@@ -110,6 +111,12 @@ class PublicService:
         """What the elevator's QR code shows (no token needed)."""
         self.access.require_exists(code)
         return public_summary(self.analytics.dossier(code))
+
+    def qr_code(self, code: str, kind: str, request_base_url: str) -> bytes:
+        """The QR code for the elevator's 使用标志: the address of its public page."""
+        self.access.require_exists(code)
+        base = (self.settings.public_url or request_base_url).rstrip("/")
+        return qr_image(f"{base}/public/elevators/{code}", kind, title=f"电梯 {code}")
 
     def report(self, code: str, category: str, text: str, client: str) -> ReportReceipt:
         """Record a public report as a ComplaintFiled signed by the platform; rate-limited per ``client``."""
