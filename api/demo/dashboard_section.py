@@ -24,6 +24,7 @@ def dashboard(demo: DemoRun) -> None:
             f"  http://127.0.0.1:8000/login                   the regulator dashboard (KPIs, alerts, fraud)\n"
             f"  http://127.0.0.1:8000/elevators/{elevator}   一梯一档 and responsibility for its incidents\n"
             f"  http://127.0.0.1:8000/public/elevators/{elevator}   the 使用标志 QR page (no token)\n"
+            f"  http://127.0.0.1:8000/v1/public/elevators/{elevator}/qr.svg   the QR code to print on the sign\n"
             f"  curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8000/v1/kpis"
         )
 
