@@ -16,6 +16,8 @@ from ledger.store.index import LedgerBatch, LedgerIndexMixin
 
 __all__ = ["LedgerPostgresRecorder", "LedgerSQLiteRecorder"]
 
+_SCHEMA_LOCK = 0x4C4C_5343  # "LLSC": the PostgreSQL advisory lock that serializes schema creation
+
 
 class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
     index_table = "ledger_index"
@@ -105,6 +107,18 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
         self.checkpoints_table = f'"{schema}".checkpoints'
         self.meta_table = f'"{schema}".ledger_meta'
         self.sql_create_statements.extend(SQL(statement) for statement in self.ledger_table_statements())  # type: ignore[arg-type]
+
+    def create_table(self) -> None:
+        """Create the schema with the other processes kept out: eventsourcing re-runs its DDL (``CREATE OR
+        REPLACE FUNCTION`` among it) at every start, and two workers starting together would otherwise fail
+        with "tuple concurrently updated". A session advisory lock, held on a connection of its own."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+                conn.commit()
 
     def _sql(self, text: str) -> str:
         dialect = {"{index_name}": "ledger_index", "{blob}": "BYTEA", "{position_key}": "BIGINT PRIMARY KEY",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -160,3 +161,27 @@ def test_offsets_and_dead_letters_commit_with_the_events_or_not_at_all(ledger: L
     assert ledger.store.index.counts() == before
     ledger.service.append([], offsets=[OffsetUpdate("g", "t", 0, 12, 20)])
     assert ledger.store.index.consumer_offsets("g", "t") == {0: 20}
+
+
+def test_workers_starting_together_all_open_the_store(store_url: str) -> None:
+    """Every start re-runs the schema DDL; on PostgreSQL, concurrent DDL must not fail a starting worker (threads
+    with stores of their own stand in for processes: each has its own connections)."""
+    Store(store_url).close()  # the schema exists: what races now is the DDL every start re-runs
+    starting = 4
+    barrier = threading.Barrier(starting)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            Store(store_url).close()
+        except BaseException as e:  # noqa: BLE001 - collected and asserted below
+            failures.append(e)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=start) for _ in range(starting)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert failures == []
