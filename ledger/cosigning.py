@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.checkpoint import WitnessVerifier, split_note
+from ledger.checkpoint import WitnessVerifier
 from ledger.errors import LedgerError, NoteError, WitnessSizeMismatchError
-from ledger.transparency import IssuedCheckpoint, TransparencyLog
+from ledger.transparency import TransparencyLog
 from ledger.witness import SIZE_CONTENT_TYPE, parse_cosignature_response
 
 __all__ = ["CosignatureCollector", "Transport", "WitnessEndpoint", "WitnessOutcome", "http_transport"]
@@ -75,7 +75,7 @@ class CosignatureCollector:
 
     def _collect_one(self, witness: WitnessEndpoint) -> WitnessOutcome:
         latest = self.log.latest()
-        if _cosigned_by(latest, witness.name):
+        if witness.name in latest.signers:
             self.known_sizes[witness.name] = latest.size
             return WitnessOutcome(witness.name, latest.size, True)
         old = min(self.known_sizes.get(witness.name, 0), latest.size)
@@ -96,11 +96,6 @@ class CosignatureCollector:
             return WitnessOutcome(witness.name, latest.size, False, f"{e.code}: {e.message}")
         except OSError as e:  # unreachable, timed out, connection reset
             return WitnessOutcome(witness.name, latest.size, False, f"unreachable: {e}")
-
-
-def _cosigned_by(issued: IssuedCheckpoint, name: str) -> bool:
-    _, signatures = split_note(issued.note)
-    return any(s.name == name for s in signatures)
 
 
 def _held_size(body: bytes, latest: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.checkpoint import (
     Checkpoint,
@@ -54,6 +55,16 @@ class IssuedCheckpoint:
     def size(self) -> int:
         return self.checkpoint.size
 
+    @property
+    def signers(self) -> list[str]:
+        """The key names on the note's signature lines, in order (the log's own first)."""
+        return [signature.name for signature in split_note(self.note)[1]]
+
+    @property
+    def cosigners(self) -> list[str]:
+        """The witnesses that cosigned it (every signer but the log, whose key name is its origin)."""
+        return [name for name in self.signers if name != self.checkpoint.origin]
+
 
 class TransparencyLog:
     def __init__(self, store: Store) -> None:
@@ -64,10 +75,7 @@ class TransparencyLog:
 
     @property
     def origin(self) -> str:
-        origin = self.index.meta().get("origin")
-        if origin is None:
-            raise NotFoundError("this log has no origin yet: issue a first checkpoint with the operator's key")
-        return origin
+        return self._meta("origin")
 
     @property
     def operator(self) -> NoteVerifier:
@@ -103,21 +111,17 @@ class TransparencyLog:
         return IssuedCheckpoint(checkpoint_id, checkpoint, issued_at, note)
 
     def checkpoints(self) -> list[IssuedCheckpoint]:
-        return [
-            IssuedCheckpoint(cid, Checkpoint.parse(split_note(note)[0]), issued_at, note)
-            for cid, _, issued_at, note in self.index.checkpoints()
-        ]
+        return _issued(self.index.checkpoints())
 
     def latest(self) -> IssuedCheckpoint:
-        issued = self.index.checkpoints()
-        if not issued:
+        newest = _issued(self.index.checkpoints(newest_only=True))
+        if not newest:
             raise NotFoundError("no checkpoint has been issued yet (liftledger checkpoint)")
-        cid, _, issued_at, note = issued[-1]
-        return IssuedCheckpoint(cid, Checkpoint.parse(split_note(note)[0]), issued_at, note)
+        return newest[0]
 
     def at_size(self, size: int) -> IssuedCheckpoint | None:
-        matching = [c for c in self.checkpoints() if c.size == size]
-        return matching[-1] if matching else None
+        newest = _issued(self.index.checkpoints(tree_size=size, newest_only=True))
+        return newest[0] if newest else None
 
     def witness_request(self, old_size: int, checkpoint: IssuedCheckpoint | None = None) -> bytes:
         """The tlog-witness add-checkpoint body for a witness that last saw ``old_size``."""
@@ -151,6 +155,15 @@ class TransparencyLog:
         return InclusionProof(self.origin, row.leaf, tree_size, leaf_hash(row.hash), tuple(hashes),
                               root(tree_size, self.index), row.hash)
 
+    def bundle(self, proof: InclusionProof | ConsistencyProof) -> dict[str, Any]:
+        """A proof with, when one was issued at its tree size, the signed checkpoint that commits to its root."""
+        size = proof.tree_size if isinstance(proof, InclusionProof) else proof.new_size
+        bundle: dict[str, Any] = {"proof": proof.to_json()}
+        issued = self.at_size(size)
+        if issued is not None:
+            bundle["checkpoint"] = issued.note
+        return bundle
+
     def consistency(self, old_size: int, new_size: int) -> ConsistencyProof:
         current = self.index.tree_size()
         if not 0 <= old_size <= new_size <= current:
@@ -167,3 +180,8 @@ class TransparencyLog:
             return size
         issued = self.index.checkpoints()
         return issued[-1][1] if issued else self.index.tree_size()
+
+
+def _issued(rows: list[tuple[int, int, int, str]]) -> list[IssuedCheckpoint]:
+    return [IssuedCheckpoint(cid, Checkpoint.parse(split_note(note)[0]), issued_at, note)
+            for cid, _, issued_at, note in rows]

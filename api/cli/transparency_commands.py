@@ -22,7 +22,7 @@ from ledger.errors import ConfigurationError, IntegrityError, LedgerError, NotFo
 from ledger.identifiers import format_instant
 from ledger.keys import SigningKey, load_signing_key, write_signing_key
 from ledger.passport import build_passport, verify_passport
-from ledger.proofs import ConsistencyProof, InclusionProof, parse_proof, verify_proof
+from ledger.proofs import parse_proof, verify_proof
 from ledger.transparency import IssuedCheckpoint, TransparencyLog
 from ledger.witness import Witness, WitnessStateFile, parse_cosignature_response
 
@@ -158,7 +158,7 @@ def cmd_checkpoints(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         log = TransparencyLog(store)
         issued = log.checkpoints()
-        rows = [_checkpoint_row(log, c) for c in issued]
+        rows = [_checkpoint_row(c) for c in issued]
     if args.json:
         print_json(rows)
         return EXIT_OK
@@ -172,11 +172,9 @@ def cmd_checkpoints(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _checkpoint_row(log: TransparencyLog, issued: Any) -> dict[str, Any]:
-    lines = issued.note.split("\n\n", 1)[1].splitlines()
-    witnesses = [line.split(" ")[1] for line in lines if line.startswith("— ") and line.split(" ")[1] != log.origin]
+def _checkpoint_row(issued: IssuedCheckpoint) -> dict[str, Any]:
     return {"id": issued.checkpoint_id, "size": issued.size, "issued_at": format_instant(issued.issued_at),
-            "root_hash": issued.checkpoint.root_hash.hex(), "witnesses": witnesses, "note": issued.note}
+            "root_hash": issued.checkpoint.root_hash.hex(), "witnesses": issued.cosigners, "note": issued.note}
 
 
 def cmd_witness_request(args: argparse.Namespace) -> int:
@@ -217,7 +215,7 @@ def cmd_prove_inclusion(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         log = TransparencyLog(store)
         proof = log.inclusion(args.event_id, args.size)
-        print_json(_bundle(log, proof, proof.tree_size))
+        print_json(log.bundle(proof))
     return EXIT_OK
 
 
@@ -225,17 +223,8 @@ def cmd_prove_consistency(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         log = TransparencyLog(store)
         proof = log.consistency(args.old, args.new)
-        print_json(_bundle(log, proof, proof.new_size))
+        print_json(log.bundle(proof))
     return EXIT_OK
-
-
-def _bundle(log: TransparencyLog, proof: InclusionProof | ConsistencyProof, size: int) -> dict[str, Any]:
-    """A proof with, when one exists at that size, the signed checkpoint that commits to its root."""
-    bundle: dict[str, Any] = {"proof": proof.to_json()}
-    issued = log.at_size(size)
-    if issued is not None:
-        bundle["checkpoint"] = issued.note
-    return bundle
 
 
 def cmd_verify_proof(args: argparse.Namespace) -> int:

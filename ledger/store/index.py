@@ -422,9 +422,13 @@ class LedgerIndexMixin:
         """Store the note again with more witness cosignatures (the signed text itself never changes)."""
         self._write("UPDATE {checkpoints} SET note = ? WHERE checkpoint_id = ?", [(note, checkpoint_id)])
 
-    def checkpoints(self) -> list[tuple[int, int, int, str]]:
-        """Every issued checkpoint as (id, tree size, issued at, note), oldest first."""
-        rows = self._read("SELECT checkpoint_id, tree_size, issued_at, note FROM {checkpoints} ORDER BY checkpoint_id")
+    def checkpoints(self, *, tree_size: int | None = None, newest_only: bool = False
+                    ) -> list[tuple[int, int, int, str]]:
+        """Issued checkpoints as (id, tree size, issued at, note), oldest first: every one, those of one tree size,
+        or only the newest of them."""
+        where, params = (" WHERE tree_size = ?", (tree_size,)) if tree_size is not None else ("", ())
+        order = " ORDER BY checkpoint_id DESC LIMIT 1" if newest_only else " ORDER BY checkpoint_id"
+        rows = self._read("SELECT checkpoint_id, tree_size, issued_at, note FROM {checkpoints}" + where + order, params)
         return [(int(i), int(size), int(at), str(note)) for i, size, at, note in rows]
 
     def consumer_offsets(self, group: str, topic: str) -> dict[int, int]:

@@ -78,5 +78,5 @@ def get_verification(services: ServicesDep, principal: PrincipalDep, code: CodeP
                                            **errors(401, 403, 404, 409)},
             summary="The elevator's offline-verifiable passport")
 def get_passport(services: ServicesDep, principal: PrincipalDep, code: CodePath) -> JSON:
-    services.access.elevator_rows(principal, code)
+    services.access.require_elevator(principal, code)
     return JSON(services.transparency.passport(code))

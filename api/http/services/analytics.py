@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from api.http.auth import Principal
@@ -117,10 +118,11 @@ class AnalyticsService:
 
     def kpi_series(self, months: int, district: str | None = None) -> dict[str, Any]:
         """The city-wide roll-up row of each of the last ``months`` months with activity (for charts)."""
-        chosen = self.months()[-months:]
+        projections = self.current()  # caught up once for the whole series
+        chosen = _asked(projections.months)[-months:]
         rows = []
         for month in chosen:
-            table = self.kpis(month, district)
+            table = _asked(partial(projections.kpis, month, district))
             rollup = next((r for r in table["rows"] if r.get("maintainer") == "*" and
                            r.get("district") == (district or "*")), None)
             rows.append({"month": month, "row": rollup})

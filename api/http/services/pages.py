@@ -16,7 +16,7 @@ from api.http.auth import Principal
 from api.http.charts import Bar, Point, bar_chart, line_chart
 from api.http.labels import EVENT_LABELS, ROLE_LABELS, label
 from api.http.services.access import AccessService, ElevatorRows
-from api.http.services.analytics import AnalyticsService
+from api.http.services.analytics import AnalyticsService, paginate
 from api.http.services.context import LedgerContext
 from api.http.services.provenance import ProvenanceService
 from ledger.errors import LedgerError
@@ -45,8 +45,9 @@ class PageService:
 
     def dashboard(self, months: int = 12) -> dict[str, Any]:
         series = self.analytics.kpi_series(months)
-        alerts = self.analytics.alerts(open_only=True, code=None, rule=None, severity=None, at=None, offset=0,
-                                       limit=15)
+        open_alerts = self.analytics.alerts(open_only=True, code=None, rule=None, severity=None, at=None, offset=0,
+                                            limit=10**6)
+        alerts = {"at": open_alerts["at"], **paginate(open_alerts["items"], 0, 15)}
         fraud = self.analytics.fraud(code=None, rule=None, at=None, since=None, offset=0, limit=10)
         credit = self.analytics.credit(None)
         rated = [m for m in credit["maintainers"] if m["grade"] is not None]
@@ -55,8 +56,7 @@ class PageService:
             "kpi_charts": [self._kpi_chart(series, kpi, ratio) for kpi, ratio in SEED_KPIS],
             "months": [m["month"] for m in series["months"]],
             "alerts": alerts,
-            "alert_rules": _count_by(self.analytics.alerts(open_only=True, code=None, rule=None, severity=None,
-                                                           at=None, offset=0, limit=10**6)["items"], "label"),
+            "alert_rules": _count_by(open_alerts["items"], "label"),
             "fraud": fraud,
             "worst": worst,
             "worst_chart": bar_chart("维保单位信用得分 (最低五家)", [

@@ -23,7 +23,7 @@ from ledger.identifiers import format_instant
 from ledger.keys import load_signing_key
 from ledger.merkle import inclusion_proof
 from ledger.passport import build_passport
-from ledger.proofs import ConsistencyProof, InclusionProof, TlogProof
+from ledger.proofs import TlogProof
 from ledger.transparency import IssuedCheckpoint
 from ledger.witness import Witness, WitnessStateFile, error_response
 
@@ -55,18 +55,16 @@ class TransparencyService:
         issued = [c for c in log.checkpoints() if c.checkpoint_id > after]
         page = issued[:limit]
         return {"origin": _origin_or_none(log), "operator_vkey": _vkey_or_none(log),
-                "items": [_checkpoint_item(c, _origin_or_none(log)) for c in page],
+                "items": [_checkpoint_item(c) for c in page],
                 "next_after": page[-1].checkpoint_id if len(issued) > limit else None}
 
     # --- proofs ----------------------------------------------------------------------------------------------
 
     def inclusion(self, event_id: str, size: int | None) -> dict[str, Any]:
-        proof = self.ctx.log.inclusion(event_id, size)
-        return self._bundle(proof, proof.tree_size)
+        return self.ctx.log.bundle(self.ctx.log.inclusion(event_id, size))
 
     def consistency(self, old: int, new: int) -> dict[str, Any]:
-        proof = self.ctx.log.consistency(old, new)
-        return self._bundle(proof, proof.new_size)
+        return self.ctx.log.bundle(self.ctx.log.consistency(old, new))
 
     def tlog_proof(self, event_id: str) -> str:
         """A c2sp.org/tlog-proof@v1 of the event against the latest checkpoint (offline-verifiable text)."""
@@ -80,13 +78,6 @@ class TransparencyService:
                               f"checkpoint size {issued.size})", code="passport.stale_checkpoint")
         hashes = inclusion_proof(row.leaf, issued.size, self.ctx.store.index)
         return TlogProof(row.leaf, tuple(hashes), issued.note).to_text()
-
-    def _bundle(self, proof: InclusionProof | ConsistencyProof, size: int) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"proof": proof.to_json()}
-        issued = self.ctx.log.at_size(size)
-        if issued is not None:
-            bundle["checkpoint"] = issued.note
-        return bundle
 
     def passport(self, code: str) -> dict[str, Any]:
         """The elevator's offline-verifiable passport against the latest checkpoint (scope is checked before)."""
@@ -121,21 +112,12 @@ class TransparencyService:
         logs = [NoteVerifier.from_vkey(vkey) for vkey in vkeys]
         return {log.name: log for log in logs}
 
-    def witness_vkey(self) -> str | None:
-        """The witness's verifier key, for log operators adding it to their witness policy."""
-        if not self.settings.witness_enabled:
-            return None
-        self._witness()
-        assert self._witness_signer is not None
-        return self._witness_signer.vkey()
 
 
-def _checkpoint_item(issued: IssuedCheckpoint, origin: str | None) -> dict[str, Any]:
-    lines = issued.note.split("\n\n", 1)[1].splitlines()
-    names = [line.split(" ")[1] for line in lines if line.startswith("— ")]
+def _checkpoint_item(issued: IssuedCheckpoint) -> dict[str, Any]:
     return {"checkpoint_id": issued.checkpoint_id, "size": issued.size,
             "root_hash": issued.checkpoint.root_hash.hex(), "issued_at": format_instant(issued.issued_at),
-            "witnesses": [name for name in names if name != origin], "note": issued.note}
+            "witnesses": issued.cosigners, "note": issued.note}
 
 
 def _origin_or_none(log: Any) -> str | None:
