@@ -27,6 +27,7 @@ __all__ = [
     "ElevatorState",
     "Hazard",
     "References",
+    "referenced_ids",
 ]
 
 # TSG 08 / DOMAIN.md (c) 10: reactivation after more than one year stopped needs a passed periodic inspection.
@@ -407,6 +408,18 @@ _REFERENCE_CHECKS: dict[str, Callable[[ElevatorState, Submission, References], N
     "MaintenanceCountersigned": ElevatorState._check_countersigned,
     "ClaimFiled": ElevatorState._check_claim_incidents,
 }
+
+
+def referenced_ids(sub: Submission) -> list[str]:
+    """The earlier events a submission names, which a batch looks up before deciding: the corrected event, and
+    the events the reference checks above read."""
+    payload = sub.payload
+    ids = [sub.envelope.corrects] if sub.envelope.corrects else []
+    if isinstance(payload, maintenance.MaintenanceCountersigned):
+        ids.append(payload.maintenance_ref)
+    elif isinstance(payload, insurance.ClaimFiled):
+        ids.extend(payload.incident_refs)
+    return ids
 
 # Contract events establish or end the maintainer relationship instead of requiring it.
 _CONTRACT_TYPES = frozenset({"MaintenanceContractSigned", "MaintenanceContractTerminated"})

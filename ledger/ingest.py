@@ -43,7 +43,6 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from ledger.errors import ConfigurationError, LedgerError, SchemaError, VersionConflictError
-from ledger.gcpause import gc_paused
 from ledger.service import LedgerService, Outcome, parse_lines
 from ledger.signatures import PendingChecks, SignatureChecker, Verified
 from ledger.store import DeadLetter, OffsetConflictError, OffsetUpdate, Store
@@ -175,11 +174,8 @@ class IngestWorker:
 
     def _prepare(self, batch: Batch) -> _Prepared:
         """Parse the batch and start verifying its signatures on the checker's pool."""
-        with gc_paused():
-            items = parse_lines(record.value or _EMPTY for _, recs in batch for record in recs)
-        self.service.refresh_registry()
-        subs = [item for item in items if isinstance(item, Submission)]
-        return _Prepared(batch, items, self.service.signatures.start(subs, self.service.registry))
+        items, checks = self.service.prepare(record.value or _EMPTY for _, recs in batch for record in recs)
+        return _Prepared(batch, items, checks)
 
     def _commit_waiting(self) -> None:
         prepared, self._waiting = self._waiting, None

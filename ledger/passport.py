@@ -14,7 +14,6 @@ can be found by anyone holding the full log.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,7 @@ from ledger.checkpoint import NoteVerifier, SignedCheckpoint, WitnessVerifier, o
 from ledger.errors import IntegrityError, LedgerError, ProofError
 from ledger.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from ledger.registry import Registry
-from ledger.store import GENESIS_HASH, IndexRow, Store
+from ledger.store import GENESIS_HASH, IndexRow, Store, chain_hash
 from ledger.submission import Submission, parse_line
 from ledger.transparency import TIME_EXTENSION, TransparencyLog
 
@@ -214,7 +213,7 @@ def _prove(item: dict[str, Any], previous: bytes, size: int, root: bytes, where:
         if isinstance(e, IntegrityError):
             raise
         raise IntegrityError(f"{where}: record does not parse: {e}", code="integrity.record") from None
-    digest = hashlib.sha256(previous + record).digest()
+    digest = chain_hash(previous, record)
     proof = [_hex32(h, f"{where}.proof") for h in _list(item["proof"], f"{where}.proof")]
     try:
         verify_inclusion(leaf_hash(digest), item["leaf_index"], size, proof, root)

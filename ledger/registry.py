@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ledger.errors import AuthorizationError, InvariantError, KeyStateError, SchemaError
-from ledger.identifiers import format_instant, local_date
+from ledger.identifiers import format_instant
 from ledger.keys import PublicKey
 from ledger.schema import registry_events as reg
 from ledger.submission import Submission
 from ledger.vocabulary import CERT_CATEGORY_FOR_ROLE
 
-__all__ = ["Certificate", "KeyRecord", "Licence", "Organization", "Registry", "Validity", "local_date"]
+__all__ = ["Certificate", "KeyRecord", "Licence", "Organization", "Registry", "Validity"]
 
 @dataclass(slots=True)
 class KeyRecord:
@@ -58,10 +58,11 @@ class Validity:
     valid_until: date
     revoked_at: int | None = None
 
-    def valid_at(self, instant: int, day: date | None = None) -> bool:
+    def valid_at(self, instant: int, day: date) -> bool:
+        """Whether it holds at ``instant``, whose calendar day (in China) is ``day``."""
         if self.revoked_at is not None and instant >= self.revoked_at:
             return False
-        return self.valid_from <= (day or local_date(instant)) <= self.valid_until
+        return self.valid_from <= day <= self.valid_until
 
 
 @dataclass(slots=True)
@@ -88,8 +89,7 @@ class Organization:
     maker_code: str | None = None
     licences: dict[str, Licence] = field(default_factory=dict)
 
-    def licensed_at(self, kinds: tuple[str, ...], instant: int, day: date | None = None) -> bool:
-        day = day or local_date(instant)
+    def licensed_at(self, kinds: tuple[str, ...], instant: int, day: date) -> bool:
         return any(lic.kind in kinds and lic.validity.valid_at(instant, day) for lic in self.licences.values())
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
+from ledger.elevator import referenced_ids
 from ledger.errors import (
     AuthorizationError,
     ElevatorUnknownError,
@@ -29,8 +30,6 @@ from ledger.errors import (
 )
 from ledger.gcpause import gc_paused
 from ledger.registry import Registry
-from ledger.schema.insurance import ClaimFiled
-from ledger.schema.maintenance import MaintenanceCountersigned
 from ledger.signatures import PendingChecks, SignatureChecker, Verified
 from ledger.store import (
     DeadLetter,
@@ -94,16 +93,20 @@ class Outcome:
 
 
 def parse_lines(lines: Iterable[bytes | str | LedgerError]) -> list[Submission | LedgerError]:
-    """Parse wire lines; a line that does not parse (or arrived as an error) becomes its error in place."""
+    """Parse wire lines; a line that does not parse (or arrived as an error) becomes its error in place.
+
+    With the collector paused: parsing allocates as much as deciding (see ledger/gcpause.py).
+    """
     items: list[Submission | LedgerError] = []
-    for line in lines:
-        if isinstance(line, LedgerError):
-            items.append(line)
-            continue
-        try:
-            items.append(parse_line(line))
-        except LedgerError as e:
-            items.append(e.as_data())
+    with gc_paused():
+        for line in lines:
+            if isinstance(line, LedgerError):
+                items.append(line)
+                continue
+            try:
+                items.append(parse_line(line))
+            except LedgerError as e:
+                items.append(e.as_data())
     return items
 
 
@@ -130,8 +133,7 @@ class LedgerService:
 
     def append_lines(self, lines: Sequence[bytes | str | LedgerError]) -> list[Outcome]:
         """Parse and append JSON lines; a line that does not parse gets its schema error."""
-        with gc_paused():  # parsing allocates as much as deciding (see ledger/gcpause.py)
-            return self.append(parse_lines(lines))
+        return self.append(parse_lines(lines))
 
     def append_batches(self, batches: Iterable[Sequence[bytes | str | LedgerError]]) -> Iterator[list[Outcome]]:
         """Append batch after batch, overlapping the work: while batch N's signatures are verified on the
@@ -140,15 +142,19 @@ class LedgerService:
         """
         waiting: tuple[list[Submission | LedgerError], PendingChecks] | None = None
         for batch in batches:
-            with gc_paused():
-                items = parse_lines(batch)
-            self.refresh_registry()
-            checks = self.signatures.start([i for i in items if isinstance(i, Submission)], self.registry)
+            prepared = self.prepare(batch)
             if waiting is not None:
                 yield self.append(waiting[0], verified=waiting[1].result())
-            waiting = (items, checks)
+            waiting = prepared
         if waiting is not None:
             yield self.append(waiting[0], verified=waiting[1].result())
+
+    def prepare(self, lines: Iterable[bytes | str | LedgerError]
+                ) -> tuple[list[Submission | LedgerError], PendingChecks]:
+        """Parse a batch and start verifying its signatures on the checker's pool (the pipelines' first step)."""
+        items = parse_lines(lines)
+        self.refresh_registry()
+        return items, self.signatures.start([i for i in items if isinstance(i, Submission)], self.registry)
 
     def append(
         self,
@@ -263,16 +269,21 @@ class _BatchRun:
         """The batch's own ids (duplicates) and every id it refers to (corrections, countersignatures, claims)."""
         ids = {sub.event_id for sub in self.subs}
         for sub in self.subs:
-            ids.update(_referenced_ids(sub))
+            ids.update(referenced_ids(sub))
         return sorted(ids)
 
     def _reference(self, event_id: str) -> tuple[str, str] | None:
         """("kind:key", type) of an earlier event, stored or accepted earlier in this batch."""
+        found = self._earlier(event_id)
+        return found[:2] if found else None
+
+    def _earlier(self, event_id: str) -> tuple[str, str, str] | None:
+        """("kind:key", type, org) of an earlier event, stored or accepted earlier in this batch."""
         row = self.stored.get(event_id)
         if row is not None:
-            return f"{row.stream_kind}:{row.stream_key}", row.type
+            return f"{row.stream_kind}:{row.stream_key}", row.type, row.org
         pending = self.pending.get(event_id)
-        return (str(pending[0].stream), pending[0].type) if pending else None
+        return (str(pending[0].stream), pending[0].type, pending[0].org) if pending else None
 
     def _decide(self, sub: Submission, verified: Verified) -> Outcome:
         duplicate = self._duplicate(sub)
@@ -310,13 +321,8 @@ class _BatchRun:
 
     def _check_correction(self, sub: Submission) -> None:
         target_id = sub.envelope.corrects
-        row = self.stored.get(target_id or "")
-        if row is not None:
-            target = (f"{row.stream_kind}:{row.stream_key}", row.type, row.org)
-        elif target_id in self.pending:
-            original = self.pending[target_id][0]
-            target = (str(original.stream), original.type, original.org)
-        else:
+        target = self._earlier(target_id or "")
+        if target is None:
             raise InvariantError("unknown_reference", f"corrects {target_id}, which is not in the ledger")
         if target[0] != str(sub.stream) or target[1] != sub.type:
             raise InvariantError("correction_mismatch", "a correction has the corrected event's type and stream")
@@ -348,16 +354,6 @@ class _BatchRun:
         self.receipts.append(receipt)
         self.pending[sub.event_id] = (sub, receipt)
         return receipt
-
-
-def _referenced_ids(sub: Submission) -> list[str]:
-    payload = sub.payload
-    ids = [sub.envelope.corrects] if sub.envelope.corrects else []
-    if isinstance(payload, MaintenanceCountersigned):
-        ids.append(payload.maintenance_ref)
-    elif isinstance(payload, ClaimFiled):
-        ids.extend(payload.incident_refs)
-    return ids
 
 
 def _check_new_elevator(sub: Submission, registry: Registry) -> None:

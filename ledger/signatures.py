@@ -40,7 +40,6 @@ class SignatureChecker:
             self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
         elif threads > 1:
             self._pool = ThreadPoolExecutor(threads, thread_name_prefix="verify")
-        self._by_process = processes > 0
 
     def prefetch(self, subs: list[Submission], registry: Registry) -> Verified:
         """Verify, in parallel, the signatures of ``subs`` whose keys are already registered."""

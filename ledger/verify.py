@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from ledger.canonical import SIGNING_PREFIX, canonical
+from ledger.canonical import canonical, signing_bytes
 from ledger.checkpoint import NoteVerifier, open_checkpoint
 from ledger.errors import LedgerError, NoteError
 from ledger.identifiers import instant_from_text
@@ -289,21 +289,19 @@ class _RangeVerifier:
         try:
             envelope = orjson.loads(record)
             if canonical(envelope) != record:
-                raise _Mismatch("integrity.canonical", "stored bytes are not in canonical form")
+                self._fail(position, stream, seq, "integrity.canonical", "stored bytes are not in canonical form")
             actor = envelope["actor"]
             seen = (envelope["event_id"], envelope["type"], actor["org"], instant_from_text(envelope["occurred_at"]))
             if seen != (event_id, event_type, org, occurred_at) or envelope.get("equipment_code", key) != key:
-                raise _Mismatch("integrity.index", "the index row disagrees with the stored event")
+                self._fail(position, stream, seq, "integrity.index", "the index row disagrees with the stored event")
             public = self._key(envelope, record)
             signature = b64decode_strict(envelope["signature"], length=64, what="signature")
-            unsigned = {k: v for k, v in envelope.items() if k != "signature"}
-            if not public.public.is_valid_signature(signature, SIGNING_PREFIX + canonical(unsigned)):
-                raise _Mismatch("signature.invalid", f"signature does not verify with key {public.key_id}")
+            if not public.public.is_valid_signature(signature, signing_bytes(envelope)):
+                self._fail(position, stream, seq, "signature.invalid",
+                           f"signature does not verify with key {public.key_id}")
             self.result.signatures += 1
             if kind == "org":
                 self.registry.apply(parse_line(record))
-        except _Mismatch as e:
-            self._fail(position, stream, seq, e.code, e.message)
         except LedgerError as e:
             self._fail(position, stream, seq, e.code, e.message)
         except (KeyError, TypeError, ValueError, orjson.JSONDecodeError) as e:
@@ -318,11 +316,6 @@ class _RangeVerifier:
 
     def _fail(self, position: int, stream: str, seq: int | None, code: str, message: str) -> None:
         raise _Fail(Failure(int(position), stream, seq, code, message))
-
-
-class _Mismatch(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        self.code, self.message = code, message
 
 
 def _merged(events: list[tuple[Any, ...]], rows: list[tuple[Any, ...]]
@@ -382,7 +375,7 @@ def _verify_merkle(store: Store, event_hashes: list[bytes]) -> tuple[Failure | N
         nodes += len(stored)
         computed = [node_hash(computed[i], computed[i + 1]) for i in range(0, len(computed) - 1, 2)]
         level += 1
-    stored_total = store.index.counts()[2]
+    stored_total = store.index.node_count()
     if stored_total != nodes:
         return Failure(0, "merkle", None, "integrity.merkle",
                        f"{stored_total} Merkle nodes stored, {nodes} expected"), nodes

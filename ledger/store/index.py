@@ -238,9 +238,8 @@ class LedgerIndexMixin:
         return [found[node] for node in ids]
 
     def _select_nodes(self, cursor: Any, ids: Sequence[NodeId]) -> list[tuple[int, int, bytes]]:
-        clause = " OR ".join("(level=? AND idx=?)" for _ in ids)
-        params = [value for node in ids for value in node]
-        cursor.execute(self._sql(f"SELECT level, idx, hash FROM {{nodes}} WHERE {clause}"), params)
+        text, params = _nodes_query(ids)
+        cursor.execute(self._sql(text), params)
         return [tuple(_values(row)) for row in cursor.fetchall()]  # type: ignore[misc]
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -323,8 +322,10 @@ class LedgerIndexMixin:
         """(stored events, index rows, Merkle nodes)."""
         events = self._read("SELECT COUNT(*) FROM {events}")[0][0]
         index = self._read("SELECT COUNT(*) FROM {index}")[0][0]
-        nodes = self._read("SELECT COUNT(*) FROM {nodes}")[0][0]
-        return int(events), int(index), int(nodes)
+        return int(events), int(index), self.node_count()
+
+    def node_count(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM {nodes}")[0][0])
 
     def first_orphan_index_row(self) -> IndexRow | None:
         """The first index row whose stored event is gone, if any."""
@@ -374,10 +375,7 @@ class LedgerIndexMixin:
         found: dict[NodeId, bytes] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), 200):
-            chunk = unique[start:start + 200]
-            clause = " OR ".join("(level=? AND idx=?)" for _ in chunk)
-            params = [value for node in chunk for value in node]
-            for level, idx, digest in self._read(f"SELECT level, idx, hash FROM {{nodes}} WHERE {clause}", params):
+            for level, idx, digest in self._read(*_nodes_query(unique[start:start + 200])):
                 found[(int(level), int(idx))] = bytes(digest)
         missing = [node for node in unique if node not in found]
         if missing:
@@ -451,3 +449,9 @@ def _index_row(row: Sequence[Any]) -> IndexRow:
     """From the columns in INDEX_COLUMNS order."""
     return IndexRow(event_id=row[2], stream_kind=row[3], stream_key=row[4], seq=int(row[5]), type=row[6],
                     org=row[7], occurred_at=int(row[8]), hash=bytes(row[9]), position=int(row[0]), leaf=int(row[1]))
+
+
+def _nodes_query(ids: Sequence[NodeId]) -> tuple[str, list[int]]:
+    """SELECT the Merkle nodes ``ids`` (level, idx, hash); the text still has the ledger's placeholders."""
+    clause = " OR ".join("(level=? AND idx=?)" for _ in ids)
+    return f"SELECT level, idx, hash FROM {{nodes}} WHERE {clause}", [value for node in ids for value in node]
