@@ -43,8 +43,8 @@ from ledger.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
 from projections.context import ElevatorContext, is_run_evidence
 from projections.events import EventRef, LedgerEvent, add_years, day, day_start, instant, local_day, ref
-from projections.findings import FINDING_COLUMNS, Finding, FindingBook
-from projections.framework import ElevatorFoldView, FoldState
+from projections.findings import FINDING_COLUMNS, BookState, Finding, FindingFoldView
+from projections.framework import FoldState
 from projections.storage import Table
 
 __all__ = ["ALERTS", "RULES", "AlertState", "AlertsView", "Rule", "uncovered"]
@@ -82,13 +82,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
 
 _TIER_SETS = {tier: frozenset(TIER_ITEMS[tier]) for tier in ("quarterly", "half_year", "annual")}
 _TESTED = tuple(sorted(TESTED_ITEMS))
-_REPORTS = frozenset({"PeriodicInspected", "SelfTested", "SupervisoryInspected"})
 _RUN_TYPES = frozenset({"RunStatisticsReported", "TerminalEventReported", "FaultReported", "EntrapmentRescue"})
 
 
 @dataclass(slots=True)
-class AlertState(FoldState):
-    book: FindingBook = None  # type: ignore[assignment]
+class AlertState(BookState):
     gap: tuple[int, str, EventRef] | None = None  # (anchor instant, key, evidence)
     iot_prev: int | None = None
     silence_from: int | None = None
@@ -108,10 +106,12 @@ class AlertState(FoldState):
     funds: list[tuple[int, bool, EventRef]] = field(default_factory=list)
 
 
-class AlertsView(ElevatorFoldView):
+class AlertsView(FindingFoldView):
     name: ClassVar[str] = "alerts"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[Table, ...]] = (ALERTS,)
+    finding_table: ClassVar[Table] = ALERTS
+    state_class: ClassVar[type[BookState]] = AlertState
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
         "Manufactured", "Installed", "Registered", "UserUnitChanged", "MaintenanceContractSigned",
@@ -120,17 +120,6 @@ class AlertsView(ElevatorFoldView):
         "MajorRepair", "FaultReported", "EntrapmentRescue", "RunStatisticsReported", "TerminalEventReported",
         "Suspended", "Reactivated", "Decommissioned", "RiskAssessed", "ComponentAssociated", "ComponentReplaced",
     })
-
-    def new_state(self, code: str) -> AlertState:
-        st = AlertState(code, ElevatorContext(code))
-        st.book = FindingBook(ALERTS, code, st.rows)
-        return st
-
-    def settle(self, st: Any) -> None:
-        st.book.drain()
-
-    def loaded(self, st: Any) -> None:
-        st.book.mark_persisted()
 
     def step(self, st: FoldState, ev: LedgerEvent) -> None:
         super().step(st, ev)
@@ -143,10 +132,7 @@ class AlertsView(ElevatorFoldView):
     # --- F3 maintenance gap -----------------------------------------------------------------------------------
 
     def _limit_days(self, st: AlertState, at: int) -> tuple[int, str]:
-        contract = st.ctx.contract_at(at)
-        if contract is not None and contract.mode == "on_demand" and contract.interval_days:
-            return contract.interval_days, "on_demand"
-        return self.config.maintenance_interval_days, "regular"
+        return st.ctx.maintenance_limit(at, self.config.maintenance_interval_days)
 
     def _gap_deadline(self, st: AlertState, anchor: int) -> tuple[int, dict[str, Any]]:
         """The instant the gap becomes overdue, given what the IoT terminal has shown so far."""
@@ -407,7 +393,7 @@ class AlertsView(ElevatorFoldView):
         if p.get("false_alarm"):
             return
         alarm = instant(p["alarm_at"])
-        sla_min = self.config.rescue_sla_minutes.get(st.ctx.area, self.config.rescue_sla_minutes["city"])
+        sla_min = self.config.rescue_sla_minutes_for(st.ctx.area)
         late_at = alarm + sla_min * 60
         detail: dict[str, Any] = {"sla_minutes": sla_min, "area": st.ctx.area, "ticket_no": p["ticket_no"],
                                   "responder": p.get("responder_org"), "maintainer": st.ctx.maintainer_at(alarm)}

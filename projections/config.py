@@ -136,6 +136,10 @@ class Thresholds:
     premium_fault_rate: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 1.05))  # [E] ≤1×, ≤2× baseline; else
     premium_fault_rate_high: float = 1.1  # [E] … above 2× the fleet fault rate
 
+    def rescue_sla_minutes_for(self, area: str) -> int:
+        """The rescue-arrival SLA of an area ("city" or "other"); an unknown area gets the city's."""
+        return self.rescue_sla_minutes.get(area, self.rescue_sla_minutes["city"])
+
 
 DEFAULT_THRESHOLDS = Thresholds()
 

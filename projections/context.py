@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from projections.events import EventRef, LedgerEvent, day, day_start, local_ordinal, ref
+from projections.events import EventRef, LedgerEvent, day, local_ordinal, ref
 
 __all__ = ["CONTEXT_TYPES", "ContractFact", "ElevatorContext", "is_run_evidence"]
 
@@ -35,9 +35,6 @@ class ContractFact:
         if self.terminated is not None:
             return min(self.end, date.fromordinal(self.terminated.toordinal() - 1))
         return self.end
-
-    def active_on(self, d: date) -> bool:
-        return self.start <= d <= self.last_day
 
 
 @dataclass(slots=True)
@@ -84,6 +81,14 @@ class ElevatorContext:
     def contract_at(self, t: int) -> ContractFact | None:
         """The binding contract on the (China calendar) day of instant ``t``."""
         return self._contract_on_day(local_ordinal(t))
+
+    def maintenance_limit(self, t: int, regular_days: int) -> tuple[int, str]:
+        """(days allowed between visits, "on_demand" or "regular") on the day of ``t``: a 按需 contract's declared
+        interval, else the regular one."""
+        contract = self.contract_at(t)
+        if contract is not None and contract.mode == "on_demand" and contract.interval_days:
+            return contract.interval_days, "on_demand"
+        return regular_days, "regular"
 
     def maintainer_at(self, t: int) -> str | None:
         c = self.contract_at(t)
@@ -204,7 +209,3 @@ def is_run_evidence(ev: LedgerEvent) -> bool:
         return not p.get("false_alarm", False)
     return False
 
-
-def day_instant(text: str) -> int:
-    """Local midnight starting the date ``YYYY-MM-DD``."""
-    return day_start(day(text))

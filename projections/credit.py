@@ -29,7 +29,7 @@ from typing import Any
 
 from ledger.identifiers import format_instant
 from projections.config import DAY_S, Thresholds
-from projections.events import add_years, day, day_start, local_day
+from projections.events import add_years, day, day_start, local_day, ref_json
 from projections.fleet import MONTHLY_METRICS
 
 __all__ = ["CreditInputs", "blacklist", "credit_grade", "credit_ratings"]
@@ -60,17 +60,13 @@ class CreditInputs:
     ratings: list[tuple[Any, ...]] = field(default_factory=list)  # pj_ratings rows (≤ at)
 
 
-def _evidence(event_id: str, hash_hex: str, kind: str, at: int) -> dict[str, Any]:
-    return {"event_id": event_id, "type": kind, "hash": hash_hex, "occurred_at": format_instant(at)}
-
-
 def blacklist(inputs: CreditInputs, config: Thresholds) -> list[dict[str, Any]]:
     """Parties on the blacklist at ``inputs.at``, each with the events that put them there."""
     reasons: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for event_id, kind, org, number, revoked_at, reason, h in inputs.revocations:
         if kind == "licence" and revoked_at <= inputs.at:
             reasons[org].append((revoked_at, {"reason": "licence_revoked", "licence_no": number, "detail": reason,
-                                              "evidence": _evidence(event_id, h, "LicenceRevoked", revoked_at)}))
+                                              "evidence": ref_json((event_id, "LicenceRevoked", h, revoked_at))}))
     by_party: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in inputs.penalties:
         if row[8] <= inputs.at:
@@ -102,7 +98,7 @@ def blacklist(inputs: CreditInputs, config: Thresholds) -> list[dict[str, Any]]:
 def _penalty_reason(row: Sequence[Any], reason: str) -> dict[str, Any]:
     event_id, _, code, article, category, amount, decision, _, at, h = row
     return {"reason": reason, "category": category, "law_article": article, "amount_fen": amount,
-            "decision_no": decision, "equipment_code": code, "evidence": _evidence(event_id, h, "PenaltyImposed", at)}
+            "decision_no": decision, "equipment_code": code, "evidence": ref_json((event_id, "PenaltyImposed", h, at))}
 
 
 def credit_grade(score: float, config: Thresholds) -> str:
@@ -112,9 +108,14 @@ def credit_grade(score: float, config: Thresholds) -> str:
     return "D"
 
 
-def credit_ratings(inputs: CreditInputs, config: Thresholds) -> list[dict[str, Any]]:
-    """Every maintainer's credit at ``inputs.at``: grade, score, indicators, deductions, vetoes, published grade."""
-    listed = {entry["org"]: entry for entry in blacklist(inputs, config)}
+def credit_ratings(inputs: CreditInputs, config: Thresholds,
+                   blacklisted: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every maintainer's credit at ``inputs.at``: grade, score, indicators, deductions, vetoes, published grade.
+
+    ``blacklisted``: the blacklist of the same inputs, when the caller has it already.
+    """
+    entries = blacklist(inputs, config) if blacklisted is None else blacklisted
+    listed = {entry["org"]: entry for entry in entries}
     fleet_days = sum(_overlap(r, inputs.start, inputs.at) for r in inputs.service)
     faults_at = 4 + MONTHLY_METRICS.index("faults")
     fleet_faults = sum(r[faults_at] for r in inputs.monthly)
@@ -175,7 +176,7 @@ def _rate(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, 
         "deductions": deductions, "vetoes": vetoes,
         "published": None if latest is None else {
             "grade": latest[2], "period": latest[3], "rule_set": latest[4], "score": latest[5],
-            "evidence": _evidence(latest[0], latest[7], "CreditRated", latest[6])},
+            "evidence": ref_json((latest[0], "CreditRated", latest[7], latest[6]))},
         "window": {"from": format_instant(inp.start), "to": format_instant(inp.at)},
     }
 
@@ -235,13 +236,13 @@ def _vetoes(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str
     valid = [r for r in inp.licences if r[0] == org and r[2] == "maintenance" and r[1] not in revoked
              and day(r[3]) <= today <= day(r[4])]
     if not valid:
-        evidence = [_evidence(r[0], r[6], "LicenceRevoked", r[4]) for r in revoked.values()]
+        evidence = [ref_json((r[0], "LicenceRevoked", r[6], r[4])) for r in revoked.values()]
         out.append({"rule": "licence_invalid", "reason": "no valid maintenance licence (维保许可) at T",
                     "evidence": evidence})
     accidents = [r for r in inp.accidents if r[10] == org and inp.start <= r[3] <= inp.at]
     if accidents:
         out.append({"rule": "accident", "reason": "an accident on a unit it maintained",
-                    "evidence": [_evidence(r[0], r[12], "AccidentReported", r[3]) for r in accidents]})
+                    "evidence": [ref_json((r[0], "AccidentReported", r[12], r[3])) for r in accidents]})
     if listed is not None:
         out.append({"rule": "blacklisted", "reason": "on the 严重违法失信名单 (blacklist)",
                     "evidence": [_first_evidence(r) for r in listed["reasons"]]})

@@ -375,17 +375,8 @@ class DossierView(ElevatorFoldView):
             st.rows[(DOSSIER, (st.code,))] = dossier_row(st)
 
 
-def _status(ctx: ElevatorContext, at: int | None = None) -> str:
-    t = at if at is not None else 2**62
-    if ctx.decommissioned_at is not None and ctx.decommissioned_at <= t:
-        return "decommissioned"
-    if ctx.suspended_at is not None and ctx.suspended_at <= t:
-        return "suspended"
-    if ctx.registered_at is not None:
-        return "in_service"
-    if ctx.installed_at is not None:
-        return "installed"
-    return "manufactured"
+def _status(ctx: ElevatorContext) -> str:
+    return _lifecycle_status(ctx.decommissioned_at, ctx.suspended_at, ctx.registered_at, ctx.installed_at, 2**62)
 
 
 def dossier_row(st: DossierState) -> tuple[Any, ...]:
@@ -459,6 +450,7 @@ def render_dossier(facts: Mapping[str, Any], at: int, names: Mapping[str, str], 
     active = [c for c in contracts if day(c["start"]) <= today <= day(c["last_day"])]
     maintainer = max(active, key=lambda c: c["start"]) if active else None
     policies = [p for p in facts["policies"] if day(p["period_start"]) <= today <= day(p["period_end"])]
+    hazards = [_hazard(h, today) for h in facts["hazards"]]
     party = _party(names)
     return {
         "equipment_code": facts["code"],
@@ -482,8 +474,8 @@ def render_dossier(facts: Mapping[str, Any], at: int, names: Mapping[str, str], 
         "unit_warranty": _unit_warranty(facts["warranties"], today, config),
         "contracts": [_refs(c) for c in contracts],
         "maintenance": _maintenance_summary(facts["maintenance"]),
-        "open_hazards": [_hazard(h, today) for h in facts["hazards"] if h["rectified_at"] is None],
-        "hazards": [_hazard(h, today) for h in facts["hazards"]],
+        "open_hazards": [h for h in hazards if h["open"]],
+        "hazards": hazards,
         "faults": {**facts["faults"], "recent": [_refs(f) for f in facts["faults"]["recent"]]},
         "rescues": [_refs(r) for r in facts["rescues"]],
         "repairs": [_refs(r) for r in facts["repairs"]],
@@ -536,13 +528,19 @@ def _refs(value: Any) -> Any:
 
 
 def _status_at(ctx: Mapping[str, Any], at: int) -> str:
-    if ctx["decommissioned_at"] is not None and ctx["decommissioned_at"] <= at:
+    return _lifecycle_status(ctx["decommissioned_at"], ctx["suspended_at"], ctx["registered_at"], ctx["installed_at"],
+                             at)
+
+
+def _lifecycle_status(decommissioned_at: int | None, suspended_at: int | None, registered_at: int | None,
+                      installed_at: int | None, at: int) -> str:
+    if decommissioned_at is not None and decommissioned_at <= at:
         return "decommissioned"
-    if ctx["suspended_at"] is not None and ctx["suspended_at"] <= at:
+    if suspended_at is not None and suspended_at <= at:
         return "suspended"
-    if ctx["registered_at"] is not None:
+    if registered_at is not None:
         return "in_service"
-    if ctx["installed_at"] is not None:
+    if installed_at is not None:
         return "installed"
     return "manufactured"
 

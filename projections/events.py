@@ -18,6 +18,7 @@ import orjson
 
 from ledger.errors import IntegrityError
 from ledger.identifiers import LOCAL_UTC_OFFSET_S, format_instant
+from ledger.identifiers import local_date as local_day  # the calendar date in China (UTC+8) of an instant
 from ledger.store import IndexRow
 
 __all__ = [
@@ -102,11 +103,6 @@ def instant(text: str) -> int:
 
 def day(text: str) -> date:
     return date.fromisoformat(text)
-
-
-def local_day(t: int) -> date:
-    """The calendar date in China (UTC+8) of an instant."""
-    return date.fromordinal(local_ordinal(t))
 
 
 def local_ordinal(t: int) -> int:

@@ -13,14 +13,25 @@ once and forgotten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
+from projections.context import ElevatorContext
 from projections.events import EventRef, ref_json
+from projections.framework import ElevatorFoldView, FoldState
 from projections.storage import Table
 
-__all__ = ["FINDING_COLUMNS", "Finding", "FindingBook", "evidence_json", "evidence_refs", "finding_row"]
+__all__ = [
+    "FINDING_COLUMNS",
+    "BookState",
+    "Finding",
+    "FindingBook",
+    "FindingFoldView",
+    "evidence_json",
+    "evidence_refs",
+    "finding_row",
+]
 
 FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("code", "text"), ("rule", "text"), ("key", "text"), ("opened_at", "int"), ("closed_at", "int"),
@@ -164,3 +175,28 @@ class FindingBook:
         # dropping it would keep that one's stored row, or not, depending on where the flushes fell.
         if f.persisted:
             self.rows[(self.table, (self.code, f.rule, f.key))] = None
+
+
+@dataclass(slots=True)
+class BookState(FoldState):
+    """The state of a view whose rows are findings."""
+
+    book: FindingBook = None  # type: ignore[assignment]  # set by FindingFoldView.new_state
+
+
+class FindingFoldView(ElevatorFoldView):
+    """A per-elevator view whose rows are findings (alerts, fraud signals), kept by each state's book."""
+
+    finding_table: ClassVar[Table]
+    state_class: ClassVar[type[BookState]]
+
+    def new_state(self, code: str) -> BookState:
+        st = self.state_class(code, ElevatorContext(code))
+        st.book = FindingBook(self.finding_table, code, st.rows)
+        return st
+
+    def settle(self, st: Any) -> None:
+        st.book.drain()
+
+    def loaded(self, st: Any) -> None:
+        st.book.mark_persisted()

@@ -146,9 +146,7 @@ class FleetView(ElevatorFoldView):
 
     def _maintenance(self, st: FleetState, ev: LedgerEvent) -> None:
         s = instant(ev.payload["started_at"])
-        contract = st.ctx.contract_at(ev.occurred_at)
-        limit = (contract.interval_days if contract is not None and contract.mode == "on_demand"
-                 and contract.interval_days else self.config.maintenance_interval_days) * DAY_S
+        limit = st.ctx.maintenance_limit(ev.occurred_at, self.config.maintenance_interval_days)[0] * DAY_S
         where = self._where(st, ev.occurred_at)
         self._count(st, where, "visits")
         if st.prev_visit is not None and st.ctx.in_service():
@@ -181,7 +179,7 @@ class FleetView(ElevatorFoldView):
         p = ev.payload
         alarm = instant(p["alarm_at"])
         ctx = st.ctx
-        sla = self.config.rescue_sla_minutes.get(ctx.area, self.config.rescue_sla_minutes["city"]) * 60
+        sla = self.config.rescue_sla_minutes_for(ctx.area) * 60
 
         def at(name: str) -> int | None:
             return instant(p[name]) if name in p else None

@@ -140,7 +140,6 @@ class ElevatorFoldView(View):
         # an elevator not in memory then has no history to reload, and the ledger need not be asked.
         self.memory_base = 0
         self.evicted = False
-        self.loads = 0
 
     # --- subclass hooks --------------------------------------------------------------------------------------
 
@@ -198,7 +197,6 @@ class ElevatorFoldView(View):
         st.rows.clear()
         self.loaded(st)
         self.states[code] = st
-        self.loads += st.last[1] > 0
         return st
 
     def _refold(self, code: str, upto: int) -> FoldState:

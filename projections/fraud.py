@@ -41,10 +41,10 @@ from ledger.gbt24476 import DOOR_OPEN_MOVEMENT_CODES, FAULT_CODES, INSPECTION_EV
 from ledger.maintenance_items import ITEMS
 from ledger.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
-from projections.context import ElevatorContext, is_run_evidence
+from projections.context import is_run_evidence
 from projections.events import EventRef, LedgerEvent, instant, ref
-from projections.findings import FINDING_COLUMNS, FindingBook
-from projections.framework import ElevatorFoldView, FoldState
+from projections.findings import FINDING_COLUMNS, BookState, FindingFoldView
+from projections.framework import FoldState
 from projections.geo import distance_km, median_point
 from projections.storage import Table
 
@@ -109,8 +109,7 @@ _ANOMALY_CODES = DOOR_OPEN_MOVEMENT_CODES | {_SAFETY_CIRCUIT_CODE}
 
 
 @dataclass(slots=True)
-class FraudState(FoldState):
-    book: FindingBook = None  # type: ignore[assignment]
+class FraudState(BookState):
     findings: dict[str, int] = field(default_factory=dict)  # subsystem → last fault/finding time ("*": any)
     faults: dict[str, str | None] = field(default_factory=dict)  # fault event id → subsystem
     serials: dict[str, str] = field(default_factory=dict)  # component kind → current serial
@@ -126,10 +125,12 @@ class FraudState(FoldState):
     checkins: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=_SITE_VISITS))
 
 
-class FraudView(ElevatorFoldView):
+class FraudView(FindingFoldView):
     name: ClassVar[str] = "fraud"
     version: ClassVar[str] = "4"
     tables: ClassVar[tuple[Table, ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
+    finding_table: ClassVar[Table] = SIGNALS
+    state_class: ClassVar[type[BookState]] = FraudState
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
         "Manufactured", "ComponentAssociated", "ComponentReplaced", "Repaired", "MajorRepair", "HazardRectified",
@@ -138,17 +139,6 @@ class FraudView(ElevatorFoldView):
         "Suspended", "Reactivated", "Decommissioned", "MaintenanceContractSigned", "MaintenanceContractTerminated",
         "Registered",
     })
-
-    def new_state(self, code: str) -> FraudState:
-        st = FraudState(code, ElevatorContext(code))
-        st.book = FindingBook(SIGNALS, code, st.rows)
-        return st
-
-    def settle(self, st: Any) -> None:
-        st.book.drain()
-
-    def loaded(self, st: Any) -> None:
-        st.book.mark_persisted()
 
     def step(self, st: FoldState, ev: LedgerEvent) -> None:
         f: FraudState = st  # type: ignore[assignment]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,9 +190,3 @@ def _kpis(a: dict[str, Any], days: float, valid_at_end: set[str], config: Thresh
         KpiValue("deaths_per_10k", _ratio(sum(a["deaths"]) * 10_000, units), sum(a["deaths"]), round(units, 4)),
     ]
 
-
-def months_between(first: str, last: str) -> Iterable[str]:
-    y, m = int(first[:4]), int(first[5:7])
-    while f"{y:04d}-{m:02d}" <= last:
-        yield f"{y:04d}-{m:02d}"
-        y, m = y + (m == 12), m % 12 + 1

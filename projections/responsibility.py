@@ -175,8 +175,8 @@ def _maintainer(s: Situation, subsystem: str | None, fault_code: int | None, con
               and s.at - window <= ev.occurred_at <= s.at]
     if subsystem is not None and visits:
         out.extend(_items_findings(party, visits[-1], subsystem))
-    flagged = [f for f in s.signals if f.rule.startswith("FV.") and any(
-        e[0] in {v.event_id for v in visits} for e in f.evidence)]
+    visit_ids = {v.event_id for v in visits}
+    flagged = [f for f in s.signals if f.rule.startswith("FV.") and any(e[0] in visit_ids for e in f.evidence)]
     for f in flagged:
         out.append(_finding("M1", party, "causal", f"the visits before the failure carry a 虚假维保 signal ({f.rule})",
                             f.evidence, signal=f.rule))

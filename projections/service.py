@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -38,9 +38,10 @@ from projections.events import (
     decode,
     local_day,
     month_of,
+    ref_json,
     years_between,
 )
-from projections.findings import Finding, FindingBook, evidence_json, evidence_refs
+from projections.findings import BookState, Finding, evidence_json, evidence_refs
 from projections.fleet import (
     INCIDENTS,
     KPI_INSPECTIONS,
@@ -202,18 +203,17 @@ class Projections:
             if row[0] in faults:
                 faults[row[0]].append(row)
         p90 = nearest_rank([len(v) for v in faults.values()], self.config.fault_percentile)
+        assessed_since = day_start(add_years(local_day(at), -self.config.risk_validity_years))
         out = []
         for code, rows in sorted(faults.items()):
             if len(rows) <= p90 or len(rows) < self.config.fault_percentile_min_faults:
                 continue
             body = orjson.loads(self._select(DOSSIER.name, "code = ?", (code,), "body")[0][0])
-            limit = day_start(add_years(local_day(at), -self.config.risk_validity_years))
-            if any(limit <= a["at"] <= at for a in body["risk_assessments"]):
+            if any(assessed_since <= a["at"] <= at for a in body["risk_assessments"]):
                 continue
             rows.sort(key=lambda r: r[2])
             crossing = rows[int(p90)]
-            evidence = [{"event_id": r[1], "type": "FaultReported", "hash": r[3], "occurred_at": format_instant(r[2])}
-                        for r in rows[:20]]
+            evidence = [ref_json((r[1], "FaultReported", r[3], r[2])) for r in rows[:20]]
             rule = RULES["F14.fault_p90"]
             out.append({"rule": rule.id, "label": rule.label, "severity": rule.severity, "source": rule.source,
                         "equipment_code": code, "key": f"p90@{month_of(at)}", "opened_at": format_instant(crossing[2]),
@@ -325,8 +325,9 @@ class Projections:
         """Maintainer credit grades with their breakdown, and the blacklist, as of ``at``."""
         at = self.now() if at is None else at
         inputs = self._credit_inputs(at)
-        return {"at": format_instant(at), "maintainers": credit_ratings(inputs, self.config),
-                "blacklist": blacklist(inputs, self.config)}
+        listed = blacklist(inputs, self.config)
+        return {"at": format_instant(at), "maintainers": credit_ratings(inputs, self.config, listed),
+                "blacklist": listed}
 
     def quality(self, at: int | None = None) -> dict[str, Any]:
         at = self.now() if at is None else at
@@ -479,8 +480,8 @@ def _signal_json(row: Sequence[Any], at: int) -> dict[str, Any]:
 
 def _findings_of(st: FoldState, table: str) -> list[Finding]:
     """Every finding a replayed state holds: live ones and those already written to its pending rows."""
-    book: FindingBook = cast(Any, st).book
-    found = {(f.rule, f.key): f for f in book.live.values()}
+    assert isinstance(st, BookState)
+    found = {(f.rule, f.key): f for f in st.book.live.values()}
     for (t, _), row in st.rows.items():
         if t.name == table and row is not None and (row[1], row[2]) not in found:
             found[(row[1], row[2])] = Finding(row[1], row[2], row[3], row[4], evidence_refs(row[6]),

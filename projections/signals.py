@@ -14,14 +14,11 @@ import orjson
 
 from ledger.identifiers import format_instant
 from projections.config import DAY_S, Thresholds
+from projections.events import ref_json
 from projections.fraud import PATTERNS
 from projections.geo import distance_km
 
 __all__ = ["duplicate_evidence", "post_replacement", "worker_signals"]
-
-
-def _ev(event_id: str, kind: str, hash_hex: str, at: int) -> dict[str, Any]:
-    return {"event_id": event_id, "type": kind, "hash": hash_hex, "occurred_at": format_instant(at)}
 
 
 def _signal(rule: str, key: str, at: int, codes: list[str], evidence: list[dict[str, Any]],
@@ -45,7 +42,7 @@ def worker_signals(jobs: Sequence[tuple[Any, ...]], config: Thresholds) -> list[
     for cert, items in sorted(by_worker.items()):
         items.sort(key=lambda j: (j[3], j[1]))
         for a, b in pairwise(items):
-            evidence = [_ev(a[1], "MaintenancePerformed", a[8], a[4]), _ev(b[1], "MaintenancePerformed", b[8], b[4])]
+            evidence = [ref_json((job[1], "MaintenancePerformed", job[8], job[4])) for job in (a, b)]
             if b[3] < a[4]:
                 out.append(_signal("FV.overlapping_jobs", f"{cert}:{a[1]}:{b[1]}", b[3], [a[2], b[2]], evidence,
                                    certificate=cert, maintainer=b[7], overlap_minutes=round((a[4] - b[3]) / 60, 1)))
@@ -73,7 +70,7 @@ def duplicate_evidence(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
         if len({r[1] for r in items}) < 2:
             continue
         items.sort(key=lambda r: (r[4], r[1]))
-        evidence = [_ev(r[1], r[3], r[6], r[4]) for r in items]
+        evidence = [ref_json((r[1], r[3], r[6], r[4])) for r in items]
         out.append(_signal("FV.duplicate_evidence", digest, items[1][4], [r[2] for r in items], evidence,
                            sha256=digest, records=len(items), maintainer=items[-1][5]))
     return out
@@ -114,8 +111,8 @@ def post_replacement(replacements: Sequence[tuple[Any, ...]], faults: Sequence[t
         before = sum(1 for f in history if t - (end - t) <= f[2] < t)
         unlikely = _poisson_tail(len(after), baseline * days / 365) < config.replacement_p_value
         if rate > config.replacement_fault_ratio * baseline and unlikely and len(after) > before:
-            evidence = [_ev(event_id, "ComponentReplaced", r[9], t)] + [_ev(f[0], "FaultReported", f[4], f[2])
-                                                                     for f in after[:10]]
+            evidence = [ref_json((event_id, "ComponentReplaced", r[9], t)),
+                        *(ref_json((f[0], "FaultReported", f[4], f[2])) for f in after[:10])]
             out.append(_signal("FS.post_replacement", event_id, after[-1][2], [code], evidence, kind=kind,
                                subsystem=subsystem, oem=bool(r[6]), maker_org=r[5], faults_after=len(after),
                                days_observed=round(days, 1), faults_per_unit_year=round(rate, 3),
