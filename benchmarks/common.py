@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,6 +117,3 @@ def best_of(runs: int, action: Callable[[], Any]) -> float:
     """The fastest of ``runs`` timings (the least disturbed by the machine's noise)."""
     return min(timed(action) for _ in range(runs))
 
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)

@@ -21,7 +21,7 @@ from ledger.errors import ConfigurationError
 from producers.publish.base import PublishError, as_bytes
 from producers.routing import Route, Router
 
-__all__ = ["KafkaPublisher", "ensure_topic", "topic_partitions"]
+__all__ = ["KafkaPublisher", "ensure_topic"]
 
 Headers = list[tuple[str, bytes]]
 
@@ -47,10 +47,6 @@ class KafkaPublisher:
             raise ConfigurationError(f"cannot publish to Kafka at {bootstrap}: {e}") from None
         if not self._partitions:
             raise ConfigurationError(f"topic {topic} has no partitions (create it first: ensure_topic)")
-
-    @property
-    def partitions(self) -> list[int]:
-        return list(self._partitions)
 
     def send(self, envelope: dict[str, Any] | bytes, *, headers: Headers | None = None) -> None:
         """Route and send one envelope (bytes are decoded only to find their route)."""
@@ -101,15 +97,6 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int = 3, replication: i
             admin.create_topics({topic: {"num_partitions": partitions, "replication_factor": replication}},
                                 raise_errors=False, wait_for_metadata=True)
         return _partition_count(admin, topic)
-    finally:
-        admin.close()
-
-
-def topic_partitions(bootstrap: str, topic: str) -> int:
-    """The partition count of an existing topic (0 if it does not exist)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="liftledger-admin")
-    try:
-        return _partition_count(admin, topic) if topic in admin.list_topics() else 0
     finally:
         admin.close()
 

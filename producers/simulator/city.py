@@ -73,7 +73,7 @@ class Crew:
     def workers(self, slot: Slot) -> list[dict[str, str]]:
         return self.org.persons("worker", 2, offset=2 * slot.team)
 
-    def on_call(self, rng: random.Random) -> list[dict[str, str]]:
+    def on_call(self) -> list[dict[str, str]]:
         """The on-call pair for repairs and rescues (the last two workers)."""
         return self.org.persons("worker", 2, offset=2 * self.teams)
 
@@ -113,9 +113,6 @@ class City:
     platform: Org
     assessor: Org
     crew_weights: list[float]
-
-    def crew_of(self, org: str) -> Crew:
-        return next(crew for crew in self.crews if crew.org.org == org)
 
 
 def build_city(config: CityConfig, expected_units: dict[int, int], rng: random.Random) -> City:

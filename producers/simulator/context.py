@@ -123,5 +123,6 @@ class Sim:
     def chance(self, unit: Unit, p: float) -> bool:
         return unit.rng.random() < p
 
-    def fraud_chance(self, unit: Unit, p: float, rng: random.Random | None = None) -> bool:
-        return p > 0 and (rng or unit.rng).random() < p
+    def fraud_chance(self, p: float, rng: random.Random) -> bool:
+        """A fraud decision, drawn from the unit's fraud generator so that fraud rates leave the honest city be."""
+        return p > 0 and rng.random() < p

@@ -22,7 +22,7 @@ from producers.simulator.city import DISTRICTS, City, build_city, maintainer_cou
 from producers.simulator.config import CityConfig
 from producers.simulator.context import Sim, SimRecord
 from producers.simulator.inject import BadInjector
-from producers.simulator.timeline import DAY, YEAR, day_from_text, day_of, day_text, local_instant
+from producers.simulator.timeline import DAY, YEAR, day_from_text, day_of, day_text, local_instant, year_of
 from producers.simulator.unit import Unit
 
 __all__ = ["Simulation", "window"]
@@ -63,7 +63,7 @@ class Simulation:
     def __init__(self, config: CityConfig) -> None:
         self.config = config
         self.start, self.end = window(config)
-        draws = [_draw(config, index, self.end) for index in range(config.elevators)]
+        draws = [_draw(config, index) for index in range(config.elevators)]
         counts = Counter(d.crew for d in draws if d.installed_at < self.start)
         self.city = build_city(config, dict(counts), random.Random(f"{config.seed}:city-build"))
         self.sim = Sim(config, self.city, self.start, self.end)
@@ -106,7 +106,7 @@ class Simulation:
                 self.truth.iot_unit_years += (min(end, unit.retired_at or end) - unit.terminal_from) / YEAR
 
 
-def _draw(config: CityConfig, index: int, end: int) -> _Draw:
+def _draw(config: CityConfig, index: int) -> _Draw:
     rng = random.Random(f"{config.seed}:draw:{index}")
     end_year = date.fromisoformat(config.end).year
     years = list(range(end_year - 30, end_year))
@@ -134,7 +134,7 @@ def _units(config: CityConfig, city: City, draws: list[_Draw]) -> list[Unit]:
     units = []
     for index, d in enumerate(draws):
         maker = city.makers[d.maker]
-        year = int(day_text(day_of(d.made_at))[:4])
+        year = year_of(d.made_at)
         sequence[(d.maker, year)] += 1
         code = f"{d.variety}{maker.maker_code}{year}{sequence[(d.maker, year)]:05d}"
         district = DISTRICTS[d.district]
@@ -155,14 +155,14 @@ def _units(config: CityConfig, city: City, draws: list[_Draw]) -> list[Unit]:
 
 
 def _schedule_credit_ratings(sim: Sim, start: int, end: int) -> None:
-    first_year = int(day_text(day_of(start))[:4])
-    for year in range(first_year, int(day_text(day_of(end - 1))[:4]) + 1):
+    first_year = year_of(start)
+    for year in range(first_year, year_of(end - 1) + 1):
         sim.schedule_city(local_instant(day_from_text(f"{year}-01-10"), 10), _credit_round)
 
 
 def _credit_round(sim: Sim) -> None:
     """维保单位信用评价 for the past year; a penalty for 短接 vetoes the grade to D [S14]."""
-    year = int(day_text(day_of(sim.now))[:4]) - 1
+    year = year_of(sim.now) - 1
     vetoed = {case.get("org") for case in sim.truth.fraud
               if case["pattern"] == "bypass" and "penalty_event_id" in case}
     for crew in sim.city.crews:

@@ -59,7 +59,7 @@ def repair(sim: Sim, unit: Unit, fault_id: str, subsystem: str, replace: bool) -
         return
     sim.emit(unit, contract.crew.org.as_("maintainer"), "Repaired", {
         "subsystem": subsystem, "description": f"{FAULT_LABELS.get(subsystem, '故障')}处理, 恢复运行",
-        "fault_refs": [fault_id]}, persons=contract.crew.on_call(unit.rng))
+        "fault_refs": [fault_id]}, persons=contract.crew.on_call())
 
 
 def replace_component(sim: Sim, unit: Unit, kind: str, fault_refs: list[str]) -> None:
@@ -84,11 +84,11 @@ def replace_component(sim: Sim, unit: Unit, kind: str, fault_refs: list[str]) ->
             payload["fund_request_ref"] = unit.number("ZXWX")
     if fault_refs:
         payload["fault_refs"] = fault_refs
-    substituted = sim.fraud_chance(unit, sim.fraud.part_substitution, unit.fraud_rng)
+    substituted = sim.fraud_chance(sim.fraud.part_substitution, unit.fraud_rng)
     if substituted:
         fraud.substitute(payload, kind)
     record = sim.emit(unit, contract.crew.org.as_("maintainer"), "ComponentReplaced", payload,
-                      persons=contract.crew.on_call(unit.rng))
+                      persons=contract.crew.on_call())
     unit.components[kind] = (serial, day + 365)
     if substituted:
         signals = ["non_oem_maker"] + (["no_type_test_cert"] if kind in SAFETY_COMPONENTS else [])

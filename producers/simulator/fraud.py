@@ -47,7 +47,7 @@ def _repair_fund_claim(sim: Sim, unit: Unit) -> None:
         "maker": unit.maker.name, "maker_org": unit.maker.org, "funding": "maintenance_fund",
         "fund_request_ref": unit.number("ZXWX"), "amount_fen": int(high * rng.uniform(1.5, 3.0)) * 100}
     record = sim.emit(unit, contract.crew.org.as_("maintainer"), "ComponentReplaced", payload,
-                      persons=contract.crew.on_call(unit.rng))
+                      persons=contract.crew.on_call())
     case = sim.truth.fraud_case("repair_fund", equipment_code=unit.code, org=contract.crew.org.org,
                                 event_ids=[record["event_id"]], kind=kind, at=format_instant(sim.now),
                                 signals=["no_prior_fault", "unknown_old_serial", "amount_out_of_band"])
@@ -65,7 +65,7 @@ def _replace_again(sim: Sim, unit: Unit, kind: str, case: dict[str, Any]) -> Non
         "kind": kind, "serial": unit.number(kind[:2].upper()), "old_serial": serial, "maker": unit.maker.name,
         "maker_org": unit.maker.org, "funding": "maintenance_fund", "fund_request_ref": unit.number("ZXWX"),
         "amount_fen": int(PART_PRICE_YUAN[kind][1] * unit.fraud_rng.uniform(1.5, 3.0)) * 100,
-    }, persons=contract.crew.on_call(unit.rng))
+    }, persons=contract.crew.on_call())
     case["event_ids"].append(record["event_id"])
     case["signals"].append("repeated_replacement")
 
@@ -87,7 +87,6 @@ def start_bypass(sim: Sim, unit: Unit) -> None:
 
 def _bypass_begins(sim: Sim, unit: Unit) -> None:
     contract = maintenance.contract_on(unit, sim.now)
-    unit.bypassed_since = sim.now
     unit.bypass_case = sim.truth.fraud_case(
         "bypass", equipment_code=unit.code, org=contract.crew.org.org if contract else None,
         since=format_instant(sim.now), event_ids=[],

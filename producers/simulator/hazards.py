@@ -23,7 +23,7 @@ def maintenance_hazard(sim: Sim, unit: Unit) -> None:
         return
     serious = sim.chance(unit, sim.rates.serious_hazard)
     found_hazard(sim, unit, contract.crew.org.as_("maintainer"), "maintenance", serious,
-                 persons=contract.crew.on_call(unit.rng))
+                 persons=contract.crew.on_call())
 
 
 def found_hazard(sim: Sim, unit: Unit, producer: Any, source: str, serious: bool, *,

@@ -184,11 +184,8 @@ def start_change(sim: Sim, unit: Unit, kind: str) -> None:
     """Stop the unit, do the work, 监督检验, 变更登记, then return it to service."""
     if not unit.in_service or unit.contract is None:
         return
-    suspend_days = unit.rng.randint(25, 60)
-    sim.emit(unit, unit.user_unit.as_("user_unit"), "Suspended", {
-        "reason": "改造" if kind == "modification" else "重大修理",
-        "planned_until": day_text(day_of(sim.now) + suspend_days)})
-    unit.suspended = True
+    suspend(sim, unit, unit.rng.randint(25, 60), "改造" if kind == "modification" else "重大修理",
+            reactivate_after=False)  # the change inspection reactivates it
     sim.schedule(sim.now + unit.rng.randint(5, 15) * DAY, unit, _do_change, kind)
 
 
@@ -208,7 +205,7 @@ def _do_change(sim: Sim, unit: Unit, kind: str) -> None:
                                       "scope": "更换曳引钢丝绳和制动器", "parts": [{"kind": "ropes"}, {"kind": "brake"}]}
         if unit.repair_fund:
             payload |= {"fund_request_ref": unit.number("ZXWX"), "amount_fen": unit.rng.randint(8, 20) * 1_000_000}
-        sim.emit(unit, crew.org.as_("maintainer"), "MajorRepair", payload, persons=crew.on_call(unit.rng))
+        sim.emit(unit, crew.org.as_("maintainer"), "MajorRepair", payload, persons=crew.on_call())
     unit.change_pending = True
     sim.schedule(sim.now + unit.rng.randint(4, 12) * DAY, unit, _change_inspection, kind)
 

@@ -168,7 +168,7 @@ def _visit_start(sim: Sim, unit: Unit, generation: int) -> None:
     low, high = _MINUTES[visit.tier]
     minutes = unit.rng.randint(low, high)
     rate = sim.fraud.false_maintenance.get(contract.crew.grade, 0.0)
-    if sim.fraud_chance(unit, rate, unit.fraud_rng):
+    if sim.fraud_chance(rate, unit.fraud_rng):
         minutes = _fabricate(sim, unit, visit, minutes)
     elif unit.terminal is not None:
         sim.emit_iot(unit, 43, service_mode=2, floor=1)  # the terminal sees 检修 mode: someone is there
@@ -213,7 +213,7 @@ def _visit_end(sim: Sim, unit: Unit, visit: _Visit) -> None:
         case = sim.truth.fraud_case("false_maintenance", equipment_code=unit.code, org=contract.crew.org.org,
                                     grade=contract.crew.grade, event_ids=[record["event_id"]],
                                     signals=list(visit.signals), at=format_instant(sim.now))
-        if sim.fraud_chance(unit, sim.rates.penalty_false_maintenance, unit.fraud_rng):
+        if sim.fraud_chance(sim.rates.penalty_false_maintenance, unit.fraud_rng):
             sim.schedule(sim.now + unit.fraud_rng.randint(30, 120) * DAY, unit, enforcement.penalty,
                          contract.crew.org.org, "88", "false_maintenance", "伪造维保记录", (20_000, 80_000), case)
     _plan_countersign(sim, unit, record["event_id"])

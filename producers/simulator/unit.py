@@ -95,7 +95,6 @@ class Unit:
     service_from: int | None = None  # in service (within the window) from
     terminal_from: int | None = None  # monitored (within the window) from
     retired_at: int | None = None
-    bypassed_since: int | None = None
     bypass_case: dict[str, Any] | None = None
     counters: dict[str, int] = field(default_factory=dict)
 
