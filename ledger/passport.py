@@ -22,7 +22,7 @@ import orjson
 
 from ledger.canonical import canonical
 from ledger.checkpoint import NoteVerifier, SignedCheckpoint, WitnessVerifier, open_checkpoint
-from ledger.errors import IntegrityError, LedgerError, ProofError
+from ledger.errors import ConflictError, IntegrityError, LedgerError, NotFoundError, ProofError
 from ledger.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from ledger.registry import Registry
 from ledger.store import GENESIS_HASH, IndexRow, Store, chain_hash
@@ -47,10 +47,10 @@ def build_passport(store: Store, equipment_code: str) -> dict[str, Any]:
     issued = log.latest()
     rows = store.index.stream_rows(equipment_code)
     if not rows:
-        raise LedgerError(f"no records for elevator {equipment_code}", code="not_found")
+        raise NotFoundError(f"no records for elevator {equipment_code}")
     if rows[-1][0].leaf >= issued.size:
-        raise LedgerError("the latest checkpoint does not cover this elevator's newest record: issue a checkpoint",
-                          code="passport.stale_checkpoint")
+        raise ConflictError("the latest checkpoint does not cover this elevator's newest record: issue a checkpoint",
+                            code="passport.stale_checkpoint")
     events = [_event_item(row, record, issued.size, store) for row, record in rows]
     registry = _registry_items(store, [parse_line(record) for _, record in rows], issued.size)
     return {

@@ -119,6 +119,10 @@ class Projections:
     def positions(self) -> dict[str, int]:
         return {name: pos for name, (pos, _) in self.db.positions().items()}
 
+    def lag(self) -> int:
+        """How many ledger positions the slowest view is behind."""
+        return max(0, self.store.index.max_position() - min(self.positions().values(), default=0))
+
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def now(self) -> int:

@@ -87,8 +87,7 @@ def _query(args: argparse.Namespace, handler: Handler) -> int:
 
 
 def _catch_up(projections: Projections, *, quiet: bool) -> None:
-    behind = projections.store.index.max_position() - min(projections.positions().values(), default=0)
-    show = not quiet and sys.stderr.isatty() and behind > 20_000
+    show = not quiet and sys.stderr.isatty() and projections.lag() > 20_000
     with progress_bar("catching up the views", None, enabled=show) as bar:
         projections.catch_up(progress=lambda done, total: bar.update(completed=done, total=total))
 

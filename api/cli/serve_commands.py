@@ -7,16 +7,17 @@ it is checked by.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from api.cli.common import EXIT_OK, store_argument
+from api.cli.common import EXIT_OK, open_store, store_argument
 from api.cli.output import console, print_json
 from api.http.auth import ROLES
 from api.http.services.access import AccessService
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
 from ledger.identifiers import format_instant
-from ledger.store import Store
 
 __all__ = ["register"]
 
@@ -76,37 +77,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _access(args: argparse.Namespace) -> AccessService:
-    return AccessService(LedgerContext(Store(args.store)))
+@contextmanager
+def _access(args: argparse.Namespace) -> Iterator[AccessService]:
+    with open_store(args) as store:
+        yield AccessService(LedgerContext(store))
 
 
 def cmd_tokens_issue(args: argparse.Namespace) -> int:
-    access = _access(args)
-    try:
+    with _access(args) as access:
         issued = access.issue_token(args.org, args.role, args.label)
-    finally:
-        access.ctx.close()
     print_json({"token": issued.token, **issued.record.to_dict(),
                 "note": "store the token now: only its hash is kept"})
     return EXIT_OK
 
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
-    access = _access(args)
-    try:
+    with _access(args) as access:
         record = access.revoke_token(args.token_id)
-    finally:
-        access.ctx.close()
     print_json(record.to_dict())
     return EXIT_OK
 
 
 def cmd_tokens_list(args: argparse.Namespace) -> int:
-    access = _access(args)
-    try:
+    with _access(args) as access:
         records = access.list_tokens(args.org)
-    finally:
-        access.ctx.close()
     if args.json:
         print_json([r.to_dict() for r in records])
         return EXIT_OK

@@ -132,7 +132,7 @@ def _entrapment(demo: DemoRun, truth: dict[str, Any]) -> tuple[str, str] | None:
     row = next(iter(rows.values()), None) or demo.store.index.first_of_type("EntrapmentRescue")
     if row is None:
         return None
-    demo.notes.update(elevator=row.stream_key, entrapment=row.event_id, tamper_position=str(row.position))
+    demo.notes.update(elevator=row.stream_key, tamper_position=str(row.position))
     return row.event_id, row.stream_key
 
 

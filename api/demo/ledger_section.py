@@ -23,9 +23,8 @@ def scripted_lifecycle(demo: DemoRun) -> None:
         scenario = build_scenario()
         _append(demo, scenario)
         demo.notes["elevator"] = ELEVATOR_A
-        demo.notes["entrapment"] = scenario.notes["entrapment"]
-        demo.notes["tamper_position"] = str(demo.store.lookup_events([scenario.notes["entrapment"]])[
-            scenario.notes["entrapment"]].position)
+        entrapment = scenario.notes["entrapment"]
+        demo.notes["tamper_position"] = str(demo.store.lookup_events([entrapment])[entrapment].position)
     with demo.section(f"一梯一档: the chained records of elevator {ELEVATOR_A}"):
         _show_stream(demo, scenario)
     with demo.section("Verify every chain, signature, index row and Merkle node"):
@@ -75,4 +74,3 @@ def _tamper_and_verify(demo: DemoRun) -> None:
     demo.console.print(f"in the copy, the rescue record at position {position}: {alter_record(copy, position)}")
     report = verify_store(parse_store_url(f"sqlite:///{copy}"))
     demo.check(not report.ok, f"caught: {report.failure}", "the tampered copy verified")
-    demo.notes["tampered"] = str(copy)

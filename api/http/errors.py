@@ -136,7 +136,8 @@ _STATUS_BY_CLASS: dict[type[LedgerError], int] = {
     NotFoundError: 404,
     ConfigurationError: 500,
 }
-# Codes the ledger raises on the LedgerError base class itself.
+# A LedgerError raised on the base class itself is mapped by its code (the ledger raises the specific classes;
+# this keeps callers outside it, which may not, on the same statuses).
 _STATUS_BY_CODE: dict[str, int] = {"not_found": 404, "passport.stale_checkpoint": 409}
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from api.http.schemas import ErrorBody
 
-__all__ = ["JSON", "errors", "json_response"]
+__all__ = ["JSON", "errors"]
 
 _DESCRIPTIONS = {
     400: "malformed request", 401: "no valid API token (auth.missing, auth.invalid, auth.revoked)",
@@ -45,6 +45,3 @@ class JSON(Response):
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
 
-
-def json_response(content: Any, status_code: int = 200) -> JSON:
-    return JSON(content, status_code=status_code)

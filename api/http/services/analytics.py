@@ -60,9 +60,7 @@ class AnalyticsService:
 
     def lag(self) -> int:
         """How many ledger positions the slowest view is behind."""
-        positions = self.projections.positions()
-        slowest = min(positions.values()) if positions else 0
-        return max(0, self.ctx.store.index.max_position() - slowest)
+        return self.projections.lag()
 
     def catch_up(self) -> None:
         with self._lock:

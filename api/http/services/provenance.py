@@ -21,7 +21,7 @@ import orjson
 from api.http.services.access import ElevatorRows
 from api.http.services.context import LedgerContext
 from ledger.checkpoint import open_checkpoint
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, NotFoundError
 from ledger.identifiers import format_instant
 from ledger.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from ledger.registry import Registry
@@ -112,9 +112,9 @@ class ProvenanceService:
         try:
             issued = self.ctx.log.latest()
             open_checkpoint(issued.note, self.ctx.log.operator)
+        except NotFoundError:
+            return None  # no checkpoint yet
         except LedgerError as e:
-            if e.code == "not_found":
-                return None
             return {"verified": False, "problem": e.to_dict(), "size": 0}
         return {"verified": True, "checkpoint_id": issued.checkpoint_id, "size": issued.size,
                 "root_hash": issued.checkpoint.root_hash.hex(), "origin": issued.checkpoint.origin,

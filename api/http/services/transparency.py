@@ -18,7 +18,7 @@ from api.http.errors import ServiceUnavailable
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
 from ledger.checkpoint import NoteVerifier, WitnessSigner
-from ledger.errors import LedgerError, NotFoundError
+from ledger.errors import ConflictError, LedgerError, NotFoundError
 from ledger.identifiers import format_instant
 from ledger.keys import load_signing_key
 from ledger.merkle import inclusion_proof
@@ -74,8 +74,8 @@ class TransparencyService:
         if row is None:
             raise NotFoundError(f"no event {event_id} in this ledger")
         if row.leaf >= issued.size:
-            raise LedgerError(f"event {event_id} is not yet under a signed checkpoint (leaf {row.leaf}, "
-                              f"checkpoint size {issued.size})", code="passport.stale_checkpoint")
+            raise ConflictError(f"event {event_id} is not yet under a signed checkpoint (leaf {row.leaf}, "
+                                f"checkpoint size {issued.size})", code="passport.stale_checkpoint")
         hashes = inclusion_proof(row.leaf, issued.size, self.ctx.store.index)
         return TlogProof(row.leaf, tuple(hashes), issued.note).to_text()
 
