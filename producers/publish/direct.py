@@ -6,9 +6,9 @@ The publisher holds a service, never a store: the service is the ledger's only w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from producers.publish.base import as_bytes
+from producers.publish.base import BatchingPublisher
 
 __all__ = ["LedgerPublisher"]
 
@@ -21,35 +21,12 @@ class _Service(Protocol):
     def append_lines(self, lines: Sequence[bytes | str]) -> Sequence[_Outcome]: ...
 
 
-class LedgerPublisher:
+class LedgerPublisher(BatchingPublisher):
     """Buffers envelopes and appends them in batches; ``flush`` returns one outcome per envelope, in order."""
 
     def __init__(self, service: _Service, *, batch_size: int = 2000) -> None:
+        super().__init__(batch_size)
         self.service = service
-        self.batch_size = batch_size
-        self._pending: list[bytes] = []
-        self._outcomes: list[dict[str, Any]] = []
 
-    def send(self, envelope: dict[str, Any] | bytes) -> None:
-        self._pending.append(as_bytes(envelope))
-        if len(self._pending) >= self.batch_size:
-            self._append_pending()
-
-    def flush(self) -> list[dict[str, Any]]:
-        self._append_pending()
-        outcomes, self._outcomes = self._outcomes, []
-        return outcomes
-
-    def close(self) -> None:
-        self._append_pending()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def _append_pending(self) -> None:
-        if self._pending:
-            lines, self._pending = self._pending, []
-            self._outcomes.extend(outcome.to_dict() for outcome in self.service.append_lines(lines))
+    def _deliver(self, batch: list[bytes]) -> list[dict[str, Any]]:
+        return [outcome.to_dict() for outcome in self.service.append_lines(batch)]

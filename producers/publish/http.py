@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import http.client
 import time
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
 from ledger.errors import ConfigurationError
-from producers.publish.base import PublishError, as_bytes
+from producers.publish.base import BatchingPublisher, PublishError
 
 __all__ = ["HttpPublisher"]
 
-_RETRY_STATUS = frozenset({429, 502, 503, 504})
+_TOO_MANY_REQUESTS = 429  # retried like a server error: the ledger refused nothing
 
 
-class HttpPublisher:
+class HttpPublisher(BatchingPublisher):
     """Buffers envelopes and posts them in batches over one kept-alive connection."""
 
     def __init__(
@@ -34,47 +34,23 @@ class HttpPublisher:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(f"{base_url!r} is not an http(s) URL")
+        super().__init__(batch_size)
         self.path = parts.path.rstrip("/") + "/v1/events"
-        self.batch_size, self.attempts, self.backoff_s = batch_size, attempts, backoff_s
+        self.attempts, self.backoff_s = attempts, backoff_s
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         connection = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         self._connection = connection(parts.hostname, parts.port, timeout=timeout_s)
-        self._pending: list[bytes] = []
-        self._outcomes: list[dict[str, Any]] = []
 
-    def send(self, envelope: dict[str, Any] | bytes) -> None:
-        self._pending.append(as_bytes(envelope))
-        if len(self._pending) >= self.batch_size:
-            self._post_pending()
-
-    def flush(self) -> list[dict[str, Any]]:
-        self._post_pending()
-        outcomes, self._outcomes = self._outcomes, []
-        return outcomes
-
-    def close(self) -> None:
-        try:
-            self._post_pending()
-        finally:
-            self._connection.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def _post_pending(self) -> None:
-        if not self._pending:
-            return
-        batch, self._pending = self._pending, []
-        body = b"[" + b",".join(batch) + b"]"
-        outcomes = self._post(body)
+    def _deliver(self, batch: list[bytes]) -> list[dict[str, Any]]:
+        outcomes = self._post(b"[" + b",".join(batch) + b"]")
         if len(outcomes) != len(batch):
             raise PublishError(f"the ledger answered {len(outcomes)} outcomes for {len(batch)} envelopes")
-        self._outcomes.extend(outcomes)
+        return outcomes
+
+    def _release(self) -> None:
+        self._connection.close()
 
     def _post(self, body: bytes) -> list[dict[str, Any]]:
         problem = "no attempt made"
@@ -89,7 +65,7 @@ class HttpPublisher:
                 self._connection.close()  # reconnects on the next request
                 problem = f"{type(e).__name__}: {e}"
                 continue
-            if status in _RETRY_STATUS or status >= 500:
+            if status == _TOO_MANY_REQUESTS or status >= 500:
                 problem = f"HTTP {status}"
                 continue
             return _outcomes_from(status, data)
