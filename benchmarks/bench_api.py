@@ -31,11 +31,11 @@ import httpx
 import orjson
 
 from benchmarks.common import Figure
-from ledger.identifiers import format_instant, instant_from_text
-from ledger.maintenance_items import items_for_tier
-from ledger.service import LedgerService
-from ledger.signatures import SignatureChecker
-from ledger.signing import new_event_id
+from ledger.core.identifiers import format_instant, instant_from_text
+from ledger.core.maintenance_items import items_for_tier
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker
+from ledger.core.signing import new_event_id
 from ledger.store import Store
 from producers.world import Org, World
 

@@ -19,11 +19,11 @@ from typing import Any
 import orjson
 
 from benchmarks.common import build_workload
-from ledger.registry import KeyRecord, Registry
-from ledger.service import LedgerService
-from ledger.signatures import SignatureChecker, Verified
+from ledger.core.registry import KeyRecord, Registry
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker, Verified
 from ledger.store import Store
-from ledger.submission import Submission
+from ledger.core.submission import Submission
 
 __all__ = ["CACHE", "TrustingChecker", "big_store_path", "ensure_big_store", "fill"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from ledger.identifiers import format_instant, instant_from_text
-from ledger.maintenance_items import items_for_tier
+from ledger.core.identifiers import format_instant, instant_from_text
+from ledger.core.maintenance_items import items_for_tier
 from producers.world import Org, World
 
 __all__ = ["Figure", "Workload", "best_of", "build_workload", "elevator_codes", "timed", "workload_regulator"]

@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.identifiers import format_instant, instant_from_text
-from ledger.keys import SigningKey
-from ledger.signing import new_event_id, sign_envelope
-from ledger.submission import Submission, parse_submission
+from ledger.core.identifiers import format_instant, instant_from_text
+from ledger.core.keys import SigningKey
+from ledger.core.signing import new_event_id, sign_envelope
+from ledger.core.submission import Submission, parse_submission
 
 __all__ = ["Producer", "person", "worker"]
 

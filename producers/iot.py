@@ -16,7 +16,7 @@ and run statistics. One message is one JSON object::
 - ``floor`` (-20…300), ``door_zone`` and ``passengers`` (true/false or 1/0) and ``service_mode`` (0-7) are
   optional. Other fields (signal strength, vendor extras) are ignored: they are not the terminal's testimony.
 
-A message the adapter cannot turn into a valid event raises :class:`~ledger.errors.SchemaError` with a reason
+A message the adapter cannot turn into a valid event raises :class:`~ledger.core.errors.SchemaError` with a reason
 code — ``iot.malformed`` (with the offending field as ``path``), ``iot.unknown_code`` or
 ``iot.unknown_terminal`` — and is never signed. The event id is derived from the message itself, so a terminal
 that retransmits a message produces the same ``event_id`` and the ledger sees a duplicate, not a second fault.
@@ -32,10 +32,10 @@ from typing import Any
 
 import orjson
 
-from ledger.errors import SchemaError
-from ledger.gbt24476 import ALARM_CODES, EVENT_CODES, FAULT_CODES, SERVICE_MODES
-from ledger.identifiers import format_instant
-from ledger.signing import new_event_id
+from ledger.core.errors import SchemaError
+from ledger.core.gbt24476 import ALARM_CODES, EVENT_CODES, FAULT_CODES, SERVICE_MODES
+from ledger.core.identifiers import format_instant
+from ledger.core.signing import new_event_id
 from producers.client import Producer
 
 __all__ = ["IotAdapter", "Terminal", "terminal_message"]

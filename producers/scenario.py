@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.identifiers import format_instant, instant_from_text
-from ledger.maintenance_items import items_for_tier
+from ledger.core.identifiers import format_instant, instant_from_text
+from ledger.core.maintenance_items import items_for_tier
 from producers.client import Producer
 from producers.world import Org, World
 

@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.identifiers import format_instant, instant_from_text, uscc_check_char
-from ledger.keys import SigningKey
+from ledger.core.identifiers import format_instant, instant_from_text, uscc_check_char
+from ledger.core.keys import SigningKey
 from producers.client import Producer
 
 __all__ = ["Org", "World", "make_uscc"]

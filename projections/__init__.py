@@ -7,9 +7,9 @@ responsibility, KPIs, quality, credit and the blacklist, premiums, fleet-wide fr
 """
 
 from projections.config import DEFAULT_THRESHOLDS, Thresholds, thresholds_from_json
-from projections.framework import ElevatorFoldView, GlobalView, ProjectionRunner, RunReport, View
+from projections.framework.runner import ElevatorFoldView, GlobalView, ProjectionRunner, RunReport, View
 from projections.service import VIEW_NAMES, Projections, default_views, parse_at
-from projections.storage import ProjectionConflictError
+from projections.framework.storage import ProjectionConflictError
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

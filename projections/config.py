@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 
 __all__ = ["DAY_S", "DEFAULT_THRESHOLDS", "KpiTarget", "Thresholds", "thresholds_from_json"]
 

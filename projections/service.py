@@ -23,14 +23,14 @@ from typing import Any
 
 import orjson
 
-from ledger.errors import ConfigurationError, NotFoundError
-from ledger.identifiers import format_instant, instant_from_text
+from ledger.core.errors import ConfigurationError, NotFoundError
+from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.store import Store
-from projections.alerts import ALERTS, RULES, AlertsView
+from projections.views.alerts import ALERTS, RULES, AlertsView
 from projections.config import DAY_S, DEFAULT_THRESHOLDS, Thresholds
-from projections.credit import CreditInputs, blacklist, credit_ratings
-from projections.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
-from projections.events import (
+from projections.reports.credit import CreditInputs, blacklist, credit_ratings
+from projections.views.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
+from projections.framework.events import (
     LedgerEvent,
     add_years,
     day,
@@ -41,8 +41,8 @@ from projections.events import (
     ref_json,
     years_between,
 )
-from projections.findings import BookState, Finding, evidence_json, evidence_refs
-from projections.fleet import (
+from projections.framework.findings import BookState, Finding, evidence_json, evidence_refs
+from projections.views.fleet import (
     INCIDENTS,
     KPI_INSPECTIONS,
     KPI_MONTHLY,
@@ -51,15 +51,15 @@ from projections.fleet import (
     KPI_VALIDITY,
     FleetView,
 )
-from projections.framework import ElevatorFoldView, FoldState, ProjectionRunner, RunReport, View, effective_history
-from projections.fraud import EVIDENCE, REPLACEMENTS, SIGNAL_LABELS, SIGNALS, WORKER_JOBS, FraudView
-from projections.insurance import CLAIMS, POLICIES, InsuranceView
-from projections.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
-from projections.parties import LICENCES, ORGS, PENALTIES, RATINGS, REVOCATIONS, WORKERS, PartiesView
-from projections.premium import PremiumInputs, premium
-from projections.quality import QualityInputs, quality_report
-from projections.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
-from projections.signals import duplicate_evidence, post_replacement, worker_signals
+from projections.framework.runner import ElevatorFoldView, FoldState, ProjectionRunner, RunReport, View, effective_history
+from projections.views.fraud import EVIDENCE, REPLACEMENTS, SIGNAL_LABELS, SIGNALS, WORKER_JOBS, FraudView
+from projections.views.insurance import CLAIMS, POLICIES, InsuranceView
+from projections.reports.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
+from projections.views.parties import LICENCES, ORGS, PENALTIES, RATINGS, REVOCATIONS, WORKERS, PartiesView
+from projections.reports.premium import PremiumInputs, premium
+from projections.reports.quality import QualityInputs, quality_report
+from projections.reports.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
+from projections.reports.signals import duplicate_evidence, post_replacement, worker_signals
 
 __all__ = ["VIEW_NAMES", "Projections", "default_views", "parse_at"]
 

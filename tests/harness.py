@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.identifiers import format_instant, instant_from_text
-from ledger.maintenance_items import items_for_tier
-from ledger.service import LedgerService, Outcome
+from ledger.core.identifiers import format_instant, instant_from_text
+from ledger.core.maintenance_items import items_for_tier
+from ledger.write.service import LedgerService, Outcome
 from ledger.store import Store
-from ledger.submission import parse_submission
+from ledger.core.submission import parse_submission
 from producers.client import Producer
 from producers.world import Org, World
 

@@ -16,7 +16,7 @@ from api.cli import (
 )
 from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from api.cli.output import err_console
-from ledger.errors import ConfigurationError, LedgerError
+from ledger.core.errors import ConfigurationError, LedgerError
 
 __all__ = ["build_parser", "main"]
 

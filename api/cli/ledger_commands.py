@@ -13,16 +13,17 @@ import orjson
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
 from api.cli.output import console, err_console, print_json, print_json_lines, progress_bar
-from ledger.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
-from ledger.identifiers import format_instant, uscc_check_char
-from ledger.keys import SigningKey, load_signing_key, write_signing_key
-from ledger.service import LedgerService
-from ledger.signatures import SignatureChecker
-from ledger.signing import new_event_id, sign_envelope
-from ledger.store import GENESIS_HASH
-from ledger.submission import MAX_LINE_BYTES, parse_submission
-from ledger.transparency import TransparencyLog
-from ledger.verify import verify_store
+from ledger.core.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
+from ledger.core.identifiers import format_instant, uscc_check_char
+from ledger.core.keys import SigningKey
+from ledger.adapters.keyfile import load_signing_key, write_signing_key
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker
+from ledger.core.signing import new_event_id, sign_envelope
+from ledger.core.chain import GENESIS_HASH
+from ledger.core.submission import MAX_LINE_BYTES, parse_submission
+from ledger.store.transparency import TransparencyLog
+from ledger.store.verify import verify_store
 
 __all__ = ["register"]
 

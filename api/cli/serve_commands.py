@@ -17,7 +17,7 @@ from api.http.auth import ROLES
 from api.http.services.access import AccessService
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
-from ledger.identifiers import format_instant
+from ledger.core.identifiers import format_instant
 
 __all__ = ["register"]
 

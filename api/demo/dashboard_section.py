@@ -6,8 +6,8 @@ import time
 
 from api.demo.run import DemoRun
 from api.http.tokens import TokenStore
-from ledger.registry import Registry
-from ledger.submission import parse_line
+from ledger.core.registry import Registry
+from ledger.core.submission import parse_line
 
 __all__ = ["dashboard"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from ledger.vocabulary import ROLE_LABELS
+from ledger.core.vocabulary import ROLE_LABELS
 
 __all__ = ["NAMED_RELATIONS", "ROLES", "SIGNED_RELATIONS", "Principal", "relates", "relation_types"]
 

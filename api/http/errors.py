@@ -1,6 +1,6 @@
 """The one place where errors become HTTP responses.
 
-Every refusal the service raises is a :class:`ledger.errors.LedgerError` with a stable ``code``; the API adds a
+Every refusal the service raises is a :class:`ledger.core.errors.LedgerError` with a stable ``code``; the API adds a
 few of its own below (authentication, permission, rate limit, request shape). :func:`status_for` maps an error to
 its HTTP status by its class (the most specific class wins), with a short table for the codes that the ledger
 raises on its base class. The body is always ``{"error": {"code", "message", "details"?}}``.
@@ -40,7 +40,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import (
+from ledger.core.errors import (
     AuthorizationError,
     ConfigurationError,
     ConflictError,

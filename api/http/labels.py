@@ -1,12 +1,12 @@
 """The Chinese words people read on the pages, for the ledger's ASCII identifiers.
 
-Roles, tiers and causes come from :mod:`ledger.vocabulary`; event types and statuses are labelled here because
+Roles, tiers and causes come from :mod:`ledger.core.vocabulary`; event types and statuses are labelled here because
 only the pages need them.
 """
 
 from __future__ import annotations
 
-from ledger.vocabulary import CAUSE_LABELS, ROLE_LABELS, TIER_LABELS
+from ledger.core.vocabulary import CAUSE_LABELS, ROLE_LABELS, TIER_LABELS
 
 __all__ = [
     "CATEGORY_LABELS",

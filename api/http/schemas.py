@@ -170,7 +170,7 @@ class ProofBundle(BaseModel):
 
 
 class DossierPublic(_Open):
-    """The rendered dossier (一梯一档); see projections.dossier.render_dossier for every field."""
+    """The rendered dossier (一梯一档); see projections.views.dossier.render_dossier for every field."""
 
     equipment_code: str
     as_of: str

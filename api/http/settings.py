@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 
 __all__ = ["ENV_PREFIX", "Settings"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.http.errors import RequestError
-from ledger.identifiers import instant_from_text
+from ledger.core.identifiers import instant_from_text
 
 __all__ = ["parse_instant_param"]
 

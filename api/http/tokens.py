@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.http.sql import StoreSQL
-from ledger.errors import NotFoundError
+from ledger.core.errors import NotFoundError
 from ledger.store import Store
 
 __all__ = ["TOKEN_PREFIX", "TokenRecord", "TokenStore", "hash_token"]

@@ -10,13 +10,12 @@ from ledger.store.index import (
     OffsetUpdate,
     RegistryChangedError,
 )
-from ledger.store.stream import GENESIS_HASH, Stream, chain_hash
+from ledger.store.stream import Stream
 from ledger.store.url import DEFAULT_STORE, StoreURL, parse_store_url
 
 __all__ = [
     "DEFAULT_STORE",
     "DeadLetter",
-    "GENESIS_HASH",
     "IndexEntry",
     "IndexRow",
     "LedgerApplication",
@@ -27,6 +26,5 @@ __all__ = [
     "Store",
     "StoreURL",
     "Stream",
-    "chain_hash",
     "parse_store_url",
 ]

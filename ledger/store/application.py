@@ -14,7 +14,7 @@ from ledger.store.index import IndexRow, LedgerBatch, LedgerIndexMixin
 from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from ledger.store.stream import RecordMapper, Stream, project_stream
 from ledger.store.url import StoreURL, parse_store_url
-from ledger.submission import StreamKey
+from ledger.core.submission import StreamKey
 
 __all__ = ["LedgerApplication", "Store"]
 

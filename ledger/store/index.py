@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.errors import ConflictError, IntegrityError
-from ledger.merkle import MerkleAppender, NodeId, leaf_hash, range_nodes
+from ledger.core.errors import ConflictError, IntegrityError
+from ledger.tlog.merkle import MerkleAppender, NodeId, leaf_hash, range_nodes
 
 __all__ = [
     "DeadLetter",
@@ -371,7 +371,7 @@ class LedgerIndexMixin:
     # --- the transparency log ------------------------------------------------------------------------------
 
     def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
-        """The stored Merkle nodes ``ids`` in order (ledger.merkle.NodeSource); raises if one is missing."""
+        """The stored Merkle nodes ``ids`` in order (ledger.tlog.merkle.NodeSource); raises if one is missing."""
         found: dict[NodeId, bytes] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), 200):

@@ -11,7 +11,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
 from psycopg.sql import SQL
 
-from ledger.errors import IntegrityError
+from ledger.core.errors import IntegrityError
 from ledger.store.index import LedgerBatch, LedgerIndexMixin
 
 __all__ = ["LedgerPostgresRecorder", "LedgerSQLiteRecorder"]

@@ -7,12 +7,11 @@ it is triggered and again whenever the stream is replayed — advances the chain
     head_n = SHA-256(head_{n-1} ‖ record_n)
 
 so the hash is computed at trigger time and re-derived (not trusted) on every load. Elevator streams also fold
-each event into their :class:`~ledger.elevator.ElevatorState`, the state the reject rules are checked against.
+each event into their :class:`~ledger.core.elevator.ElevatorState`, the state the reject rules are checked against.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,19 +21,15 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from ledger.elevator import STATE_CHANGING_TYPES, ElevatorState
-from ledger.errors import IntegrityError, LedgerError
-from ledger.submission import StreamKey, Submission, parse_line
+from ledger.core.chain import GENESIS_HASH, chain_hash
+from ledger.core.elevator import STATE_CHANGING_TYPES, ElevatorState
+from ledger.core.errors import IntegrityError, LedgerError
+from ledger.core.submission import StreamKey, Submission, parse_line
 
 __all__ = ["GENESIS_HASH", "RecordMapper", "Stream", "chain_hash", "project_stream", "record_type"]
 
-GENESIS_HASH = bytes(32)
 # eventsourcing wants a timestamp on every event; ours is occurred_at, inside the signed record.
 _NO_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def chain_hash(previous: bytes, record: bytes) -> bytes:
-    return hashlib.sha256(previous + record).digest()
 
 
 class Stream(Aggregate):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 
 __all__ = ["DEFAULT_STORE", "StoreURL", "parse_store_url"]
 

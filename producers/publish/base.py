@@ -7,7 +7,7 @@ from typing import Any, Self
 
 import orjson
 
-from ledger.errors import LedgerError
+from ledger.core.errors import LedgerError
 
 __all__ = ["BatchingPublisher", "PublishError", "as_bytes"]
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 from producers.publish.base import BatchingPublisher, PublishError
 
 __all__ = ["HttpPublisher"]

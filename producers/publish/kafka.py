@@ -17,7 +17,7 @@ import orjson
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
 
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 from producers.publish.base import PublishError, as_bytes
 from producers.routing import Route, Router
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from ledger.signing import new_event_id
+from ledger.core.signing import new_event_id
 from producers.client import Producer
 from producers.iot import IotAdapter
 from producers.routing import Route, Router

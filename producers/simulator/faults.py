@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.gbt24476 import FAULT_CODES, SAFETY_FAULT_CODES
-from ledger.identifiers import format_instant
-from ledger.schema.lifecycle import SAFETY_COMPONENTS
+from ledger.core.gbt24476 import FAULT_CODES, SAFETY_FAULT_CODES
+from ledger.core.identifiers import format_instant
+from ledger.core.schema.lifecycle import SAFETY_COMPONENTS
 from producers.simulator import fraud, insurance, maintenance
 from producers.simulator.context import Sim
 from producers.simulator.tables import (

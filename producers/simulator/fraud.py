@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.identifiers import format_instant
+from ledger.core.identifiers import format_instant
 from producers.simulator import enforcement, maintenance
 from producers.simulator.context import Sim
 from producers.simulator.tables import PART_PRICE_YUAN

@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
-from ledger.identifiers import format_instant, instant_from_text
-from ledger.schema import spec_for
-from ledger.signing import new_event_id, sign_envelope
+from ledger.core.identifiers import format_instant, instant_from_text
+from ledger.core.schema import spec_for
+from ledger.core.signing import new_event_id, sign_envelope
 from producers.client import Producer
 from producers.simulator.city import City
 from producers.simulator.config import BadSubmissionRates

@@ -8,8 +8,8 @@ day-to-day records start with the window. Units installed inside the window live
 
 from __future__ import annotations
 
-from ledger.identifiers import format_instant
-from ledger.schema.lifecycle import MAJOR_COMPONENTS, SAFETY_COMPONENTS
+from ledger.core.identifiers import format_instant
+from ledger.core.schema.lifecycle import MAJOR_COMPONENTS, SAFETY_COMPONENTS
 from producers.client import Producer
 from producers.iot import Terminal
 from producers.simulator import hazards, incidents, inspections, insurance, maintenance, monitoring

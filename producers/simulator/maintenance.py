@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ledger.identifiers import format_instant
-from ledger.maintenance_items import ITEMS, TESTED_ITEMS, items_for_tier
+from ledger.core.identifiers import format_instant
+from ledger.core.maintenance_items import ITEMS, TESTED_ITEMS, items_for_tier
 from producers.simulator import enforcement, faults, insurance
 from producers.simulator.city import CYCLE_DAYS, Crew
 from producers.simulator.context import Sim

@@ -3,7 +3,7 @@ circuit that starts at some moment of the window (fraud.start_bypass)."""
 
 from __future__ import annotations
 
-from ledger.identifiers import format_instant
+from ledger.core.identifiers import format_instant
 from producers.simulator import fraud
 from producers.simulator.context import Sim
 from producers.simulator.timeline import DAY, day_of, local_instant, month_start, next_month

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ledger.gbt24476 import FAULT_CODES
-from ledger.identifiers import format_instant, instant_from_text
+from ledger.core.gbt24476 import FAULT_CODES
+from ledger.core.identifiers import format_instant, instant_from_text
 from producers.simulator import enforcement, faults, insurance, maintenance
 from producers.simulator.context import Sim
 from producers.simulator.timeline import DAY, HOUR, MINUTE, day_of, day_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["ELEVATOR_FAULTS", "ESCALATOR_FAULTS", "FAULT_LABELS", "PART_FOR", "PART_PRICE_YUAN", "WEAR_SUBSYSTEM"]
 
-# GB/T 24476 fault codes (ledger.gbt24476) and their share of IoT-detected faults: door faults dominate [E].
+# GB/T 24476 fault codes (ledger.core.gbt24476) and their share of IoT-detected faults: door faults dominate [E].
 ELEVATOR_FAULTS = {2: 0.24, 3: 0.24, 1: 0.08, 4: 0.07, 6: 0.05, 7: 0.08, 8: 0.04, 5: 0.01, 103: 0.06, 104: 0.04,
                    108: 0.05, 101: 0.02, 102: 0.02}
 ESCALATOR_FAULTS = {61: 0.3, 62: 0.1, 63: 0.05, 64: 0.05, 65: 0.5}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from ledger.identifiers import date_from_text, day_number
+from ledger.core.identifiers import date_from_text, day_number
 
 __all__ = [
     "DAY",

@@ -38,7 +38,7 @@ class Hazard:
 
     @property
     def blocks_pass(self) -> bool:
-        """The ledger's rule (ledger.elevator.Hazard.blocks_pass): inspection findings and serious hazards."""
+        """The ledger's rule (ledger.core.elevator.Hazard.blocks_pass): inspection findings and serious hazards."""
         return self.source in ("inspection", "self_test") or self.severity == "serious"
 
 

@@ -102,7 +102,7 @@ def test_unknown_elevator_is_404_for_everyone(served: ApiWorld) -> None:
 
 def test_token_issue_needs_the_role_in_the_registry(api: ApiWorld) -> None:
     from api.http.errors import RequestError
-    from ledger.errors import AuthorizationError
+    from ledger.core.errors import AuthorizationError
 
     with pytest.raises(AuthorizationError) as refused:
         api.services.access.issue_token(api.orgs["maintainer"].org, "insurer")

@@ -13,7 +13,7 @@ from api.http.errors import (
     ServiceUnavailable,
     status_for,
 )
-from ledger.errors import (
+from ledger.core.errors import (
     AuthorizationError,
     ChainBrokenError,
     ConfigurationError,

@@ -125,6 +125,6 @@ def test_outcomes_are_those_of_the_cli(api: ApiWorld) -> None:
     """The same envelope appended over HTTP and by the ledger service directly gives the same wire form."""
     envelope = _maintenance(api)
     over_http = api.post("/v1/events", "maintainer", json=envelope).json()
-    direct = api.services.ctx.append([__import__("ledger.submission", fromlist=["parse_line"]).parse_line(
+    direct = api.services.ctx.append([__import__("ledger.core.submission", fromlist=["parse_line"]).parse_line(
         orjson.dumps(envelope))])[0].to_dict()
     assert direct == {**over_http, "status": "duplicate"}

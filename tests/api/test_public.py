@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from api.http.services.public import mask_personal_data
-from ledger.submission import parse_line
+from ledger.core.submission import parse_line
 from tests.api.world import ELEVATOR_A, ELEVATOR_B, ApiWorld
 
 

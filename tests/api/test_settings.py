@@ -8,7 +8,7 @@ import pytest
 
 from api.http.charts import Bar, Point, bar_chart, line_chart
 from api.http.settings import Settings
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 
 
 def test_settings_from_the_environment_and_overrides() -> None:

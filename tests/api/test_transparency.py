@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from ledger.checkpoint import NoteVerifier, WitnessVerifier, open_checkpoint, verify_cosignature
-from ledger.merkle import leaf_hash
-from ledger.proofs import TlogProof, parse_proof, verify_proof, verify_tlog_proof
-from ledger.witness import AddCheckpointRequest, parse_cosignature_response
+from ledger.tlog.checkpoint import NoteVerifier, WitnessVerifier, open_checkpoint, verify_cosignature
+from ledger.tlog.merkle import leaf_hash
+from ledger.tlog.proofs import TlogProof, parse_proof, verify_proof, verify_tlog_proof
+from ledger.tlog.witness import AddCheckpointRequest, parse_cosignature_response
 from tests.api.world import ELEVATOR_A, ApiWorld
 
 

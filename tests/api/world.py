@@ -16,10 +16,11 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.http.services import Services
 from api.http.settings import Settings
-from ledger.checkpoint import WitnessSigner
-from ledger.identifiers import instant_from_text
-from ledger.keys import SigningKey, write_signing_key
-from ledger.submission import parse_submission
+from ledger.tlog.checkpoint import WitnessSigner
+from ledger.core.identifiers import instant_from_text
+from ledger.core.keys import SigningKey
+from ledger.adapters.keyfile import write_signing_key
+from ledger.core.submission import parse_submission
 from producers.scenario import ELEVATOR_A, ELEVATOR_B, Scenario, build_scenario
 from producers.world import Org
 

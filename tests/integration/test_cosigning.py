@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.checkpoint import NoteVerifier, WitnessSigner, open_checkpoint
-from ledger.cosigning import CosignatureCollector, WitnessEndpoint, http_transport
-from ledger.errors import LedgerError
-from ledger.keys import SigningKey
-from ledger.transparency import TransparencyLog, operator_signer
-from ledger.witness import InMemoryWitnessState, Witness, WitnessState, error_response
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner, open_checkpoint
+from ledger.adapters.witness_client import CosignatureCollector, WitnessEndpoint, http_transport
+from ledger.core.errors import LedgerError
+from ledger.core.keys import SigningKey
+from ledger.store.transparency import TransparencyLog, operator_signer
+from ledger.tlog.witness import InMemoryWitnessState, Witness, WitnessState, error_response
 from tests.api.live import free_port
 from tests.harness import Ledger
 from tests.integration.test_transparency import OPERATOR, grow

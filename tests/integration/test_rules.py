@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.keys import SigningKey
+from ledger.core.keys import SigningKey
 from producers.client import Producer
 from producers.world import make_uscc
 from tests.harness import CODE, Ledger

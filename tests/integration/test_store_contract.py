@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.service import LedgerService
-from ledger.store import GENESIS_HASH, Store
+from ledger.write.service import LedgerService
+from ledger.store import Store
+from ledger.core.chain import GENESIS_HASH
 from ledger.store.index import RegistryChangedError
-from ledger.submission import parse_submission
-from ledger.verify import verify_store
+from ledger.core.submission import parse_submission
+from ledger.store.verify import verify_store
 from tests.harness import CODE, NOW, Ledger
 
 
@@ -69,7 +70,7 @@ def test_two_writers_never_fork_a_stream(ledger: Ledger, store_url: str) -> None
 
 def test_registry_change_during_a_batch_is_decided_again(ledger: Ledger, store_url: str) -> None:
     ledger.in_service()
-    from ledger.service import _BatchRun  # the two-phase internals make the race deterministic
+    from ledger.write.service import _BatchRun  # the two-phase internals make the race deterministic
 
     late_visit = parse_submission(ledger.maintenance("2024-07-01T02:00:00Z"))
     run = _BatchRun(ledger.service, [late_visit])

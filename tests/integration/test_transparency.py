@@ -11,15 +11,17 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.checkpoint import NoteVerifier, WitnessSigner
-from ledger.errors import ConfigurationError, LedgerError
-from ledger.keys import SigningKey
-from ledger import merkle
-from ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
-from ledger.passport import build_passport, verify_passport
-from ledger.transparency import TransparencyLog
-from ledger.verify import verify_store
-from ledger.witness import InMemoryWitnessState, Witness, WitnessStateFile, parse_cosignature_response
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.core.errors import ConfigurationError, LedgerError
+from ledger.core.keys import SigningKey
+from ledger.tlog import merkle
+from ledger.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
+from ledger.tlog.passport import verify_passport
+from ledger.store.passport_export import build_passport
+from ledger.store.transparency import TransparencyLog
+from ledger.store.verify import verify_store
+from ledger.tlog.witness import InMemoryWitnessState, Witness, parse_cosignature_response
+from ledger.adapters.witness_state import WitnessStateFile
 from tests.harness import CODE, Ledger
 from tests.unit import merkle_reference as ref
 

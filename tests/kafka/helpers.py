@@ -13,8 +13,8 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from ledger.ingest import IngestConfig, IngestStats, IngestWorker
-from ledger.signatures import SignatureChecker
+from ledger.adapters.kafka_ingest import IngestConfig, IngestStats, IngestWorker
+from ledger.write.signatures import SignatureChecker
 from ledger.store import Store
 from producers.publish import KafkaPublisher
 from producers.simulator import BadSubmissionRates, CityConfig, Simulation

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from ledger.store import Store, parse_store_url
-from ledger.verify import verify_store
+from ledger.store.verify import verify_store
 from tests.kafka.helpers import publish_city, stored_event_ids, worker_process
 
 pytestmark = pytest.mark.kafka

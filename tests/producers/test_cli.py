@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from api.cli import main
-from ledger.keys import SigningKey, write_signing_key
+from ledger.core.keys import SigningKey
+from ledger.adapters.keyfile import write_signing_key
 from producers.iot import terminal_message
 
 

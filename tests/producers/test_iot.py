@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from ledger.errors import SchemaError
+from ledger.core.errors import SchemaError
 from producers.iot import IotAdapter, Terminal, terminal_message
 from tests.harness import CODE, Ledger
 

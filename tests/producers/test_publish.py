@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.service import LedgerService
+from ledger.write.service import LedgerService
 from ledger.store import Store
 from producers.publish import HttpPublisher, LedgerPublisher, PublishError
 from producers.scenario import Scenario

@@ -15,12 +15,12 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.identifiers import instant_from_text
-from ledger.maintenance_items import ITEMS
-from ledger.service import LedgerService
-from ledger.signatures import SignatureChecker
+from ledger.core.identifiers import instant_from_text
+from ledger.core.maintenance_items import ITEMS
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker
 from ledger.store import Store
-from ledger.verify import verify_store
+from ledger.store.verify import verify_store
 from producers.simulator import BadSubmissionRates, CityConfig, FraudRates, Simulation, simulate_to_file
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.identifiers import format_instant, instant_from_text
+from ledger.core.identifiers import format_instant, instant_from_text
 from producers.client import Producer
 from producers.world import Org
 from projections.service import Projections

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from api.cli import main
-from ledger.service import LedgerService
+from ledger.write.service import LedgerService
 from ledger.store import Store
 from producers.scenario import ELEVATOR_A, Scenario
 

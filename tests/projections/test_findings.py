@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from projections.findings import FINDING_COLUMNS, FindingBook
-from projections.storage import Table
+from projections.framework.findings import FINDING_COLUMNS, FindingBook
+from projections.framework.storage import Table
 
 TABLE = Table("pj_test_findings", FINDING_COLUMNS, ("code", "rule", "key"))
 EVIDENCE = [("e1", "Suspended", "00" * 32, 100)]

@@ -13,13 +13,13 @@ import orjson
 import psycopg
 import pytest
 
-from ledger.identifiers import instant_from_text
-from ledger.service import LedgerService
+from ledger.core.identifiers import instant_from_text
+from ledger.write.service import LedgerService
 from ledger.store import Store
 from producers.scenario import ELEVATOR_A, ELEVATOR_B, Scenario
-from projections.framework import ElevatorFoldView, ProjectionRunner, RunReport
+from projections.framework.runner import ElevatorFoldView, ProjectionRunner, RunReport
 from projections.service import Projections, default_views
-from projections.storage import ProjectionConflictError
+from projections.framework.storage import ProjectionConflictError
 from tests.harness import CODE, NOW
 from tests.projections.conftest import City
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.identifiers import format_instant
-from ledger.maintenance_items import items_for_tier
+from ledger.core.identifiers import format_instant
+from ledger.core.maintenance_items import items_for_tier
 from tests.harness import CODE
 from tests.projections.conftest import City, t
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError
 from projections.config import DEFAULT_THRESHOLDS
-from projections.events import month_window
-from projections.kpis import KpiInputs, compute_kpis, nearest_rank
+from projections.framework.events import month_window
+from projections.reports.kpis import KpiInputs, compute_kpis, nearest_rank
 from tests.harness import CODE
 from tests.projections.conftest import City
 

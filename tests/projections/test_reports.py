@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import NotFoundError
+from ledger.core.errors import NotFoundError
 from tests.harness import CODE
 from tests.projections.conftest import City, t
 

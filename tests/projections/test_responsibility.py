@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.errors import NotFoundError
-from ledger.service import LedgerService
+from ledger.core.errors import NotFoundError
+from ledger.write.service import LedgerService
 from ledger.store import Store
 from producers.scenario import ELEVATOR_A, Scenario
 from tests.harness import CODE

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.store import parse_store_url
-from ledger.verify import verify_store
+from ledger.store.verify import verify_store
 from tests.harness import CODE, Ledger
 
 CODES = [CODE, "311031001201800002", "311031001201800003"]

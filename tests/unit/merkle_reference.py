@@ -1,6 +1,6 @@
 """A naive RFC 6962 / RFC 9162 Merkle tree, written straight from the RFC text, used only as a test oracle.
 
-Everything here is O(n) per call and recomputes from the leaf list; it shares no code with ledger.merkle on
+Everything here is O(n) per call and recomputes from the leaf list; it shares no code with ledger.tlog.merkle on
 purpose (only hashlib), so a bug in the fast code cannot hide in both. Inputs ``D`` are lists of leaf *data*
 (in LiftLedger: event hashes); ``MTH({d}) = SHA-256(0x00 ‖ d)``.
 """

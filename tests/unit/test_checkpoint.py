@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.checkpoint import (
+from ledger.tlog.checkpoint import (
     MAX_SIGNATURES,
     Checkpoint,
     NoteSigner,
@@ -30,7 +30,7 @@ from ledger.checkpoint import (
     split_note,
     verify_cosignature,
 )
-from ledger.errors import ConfigurationError, NoteError
+from ledger.core.errors import ConfigurationError, NoteError
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "checkpoint"
 

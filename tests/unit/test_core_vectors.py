@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.canonical import canonical, check_canonical_value, record_bytes, signing_bytes
-from ledger.errors import SchemaError
-from ledger.keys import PublicKey, SigningKey
-from ledger.submission import parse_submission
+from ledger.core.canonical import canonical, check_canonical_value, record_bytes, signing_bytes
+from ledger.core.errors import SchemaError
+from ledger.core.keys import PublicKey, SigningKey
+from ledger.core.submission import parse_submission
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "core"
 

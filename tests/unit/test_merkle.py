@@ -1,4 +1,4 @@
-"""ledger.merkle against RFC 6962 known digests, the naive reference, golden vectors and mutations."""
+"""ledger.tlog.merkle against RFC 6962 known digests, the naive reference, golden vectors and mutations."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle as M
-from ledger.errors import ProofError, RootMismatchError
+from ledger.tlog import merkle as M
+from ledger.core.errors import ProofError, RootMismatchError
 from tests.unit import merkle_reference as ref
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"

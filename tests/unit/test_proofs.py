@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ledger import merkle as M
-from ledger.checkpoint import (
+from ledger.tlog import merkle as M
+from ledger.tlog.checkpoint import (
     Checkpoint,
     NoteSigner,
     NoteVerifier,
@@ -21,8 +21,8 @@ from ledger.checkpoint import (
     cosign,
     sign_note,
 )
-from ledger.errors import IntegrityError, NoteError, ProofError, RootMismatchError
-from ledger.proofs import (
+from ledger.core.errors import IntegrityError, NoteError, ProofError, RootMismatchError
+from ledger.tlog.proofs import (
     ConsistencyProof,
     InclusionProof,
     TlogProof,

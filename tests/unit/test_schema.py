@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import SchemaError
-from ledger.keys import SigningKey
-from ledger.schema import CATALOG
-from ledger.signing import sign_envelope
-from ledger.submission import parse_line, parse_submission
+from ledger.core.errors import SchemaError
+from ledger.core.keys import SigningKey
+from ledger.core.schema import CATALOG
+from ledger.core.signing import sign_envelope
+from ledger.core.submission import parse_line, parse_submission
 from tests.samples import ORG, SAMPLES
 
 KEY = SigningKey.from_seed(bytes(range(32)))

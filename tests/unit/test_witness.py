@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ledger import merkle as M
-from ledger.checkpoint import (
+from ledger.tlog import merkle as M
+from ledger.tlog.checkpoint import (
     Checkpoint,
     NoteSigner,
     WitnessSigner,
@@ -20,7 +20,7 @@ from ledger.checkpoint import (
     sign_note,
     verify_cosignature,
 )
-from ledger.errors import (
+from ledger.core.errors import (
     ConfigurationError,
     LedgerError,
     NoteError,
@@ -30,16 +30,8 @@ from ledger.errors import (
     WitnessRollbackError,
     WitnessSizeMismatchError,
 )
-from ledger.witness import (
-    AddCheckpointRequest,
-    InMemoryWitnessState,
-    Witness,
-    WitnessState,
-    WitnessStateFile,
-    error_response,
-    parse_add_checkpoint,
-    parse_cosignature_response,
-)
+from ledger.tlog.witness import AddCheckpointRequest, InMemoryWitnessState, Witness, WitnessState, error_response, parse_add_checkpoint, parse_cosignature_response
+from ledger.adapters.witness_state import WitnessStateFile
 
 ORIGIN = "liftledger.example/log"
 LOG = NoteSigner.from_seed(ORIGIN, bytes(range(32)))

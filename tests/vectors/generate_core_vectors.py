@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from ledger.canonical import canonical, record_bytes, signing_bytes
-from ledger.keys import SigningKey
-from ledger.signing import sign_envelope
+from ledger.core.canonical import canonical, record_bytes, signing_bytes
+from ledger.core.keys import SigningKey
+from ledger.core.signing import sign_envelope
 
 OUT = Path(__file__).parent / "core"
 SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")  # RFC 8032 test 1

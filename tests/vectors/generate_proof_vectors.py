@@ -13,7 +13,7 @@ the error ``code`` a conforming verifier raises), into:
 
 The tree data: leaf ``i`` carries the event hash ``SHA-256("event-<i>")`` (``printf 'event-%d' i | sha256sum``),
 so ``leaf_hash(i) = SHA-256(0x00 ‖ event_hash(i))``. Roots and proofs come from the naive RFC recursion in
-tests/unit/merkle_reference.py, never from ledger.merkle. tests/unit/test_proofs.py checks that the files
+tests/unit/merkle_reference.py, never from ledger.tlog.merkle. tests/unit/test_proofs.py checks that the files
 on disk equal this script's output, and the unit tests check every vector against the implementation.
 """
 
@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent.parent))  # the repository root, for `ledger` and `tests`
 
-from ledger.checkpoint import (
+from ledger.tlog.checkpoint import (
     Checkpoint,
     NoteSigner,
     WitnessSigner,

@@ -22,7 +22,7 @@ from api.http.errors import AuthenticationError, RequestError, status_for
 from api.http.labels import CATEGORY_LABELS, INSPECTION_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS, label
 from api.http.routers.elevators import CodePath
 from api.http.services import Services
-from ledger.errors import LedgerError
+from ledger.core.errors import LedgerError
 
 __all__ = ["TEMPLATES", "router"]
 

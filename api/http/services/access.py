@@ -15,8 +15,8 @@ from api.http.auth import NAMED_RELATIONS, ROLES, SIGNED_RELATIONS, Principal, r
 from api.http.errors import AuthenticationError, PermissionDenied, RequestError
 from api.http.services.context import LedgerContext
 from api.http.tokens import TOKEN_PREFIX, TokenRecord, TokenStore
-from ledger.errors import AuthorizationError, ElevatorUnknownError
-from ledger.identifiers import check_equipment_code, check_uscc
+from ledger.core.errors import AuthorizationError, ElevatorUnknownError
+from ledger.core.identifiers import check_equipment_code, check_uscc
 from ledger.store import IndexRow
 
 __all__ = ["AccessService", "ElevatorRows", "IssuedToken"]

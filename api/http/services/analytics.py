@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 from api.http.auth import Principal
 from api.http.errors import PermissionDenied, RequestError
 from api.http.services.context import LedgerContext
-from ledger.errors import ConfigurationError, NotFoundError
-from ledger.identifiers import format_instant
+from ledger.core.errors import ConfigurationError, NotFoundError
+from ledger.core.identifiers import format_instant
 from projections.config import DEFAULT_THRESHOLDS, Thresholds
 from projections.service import Projections
 

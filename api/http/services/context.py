@@ -1,6 +1,6 @@
 """What every service of one server shares: the store, the one writer, the registry and the transparency log.
 
-The ledger's :class:`~ledger.service.LedgerService` is the only writer and is not thread-safe (its registry and
+The ledger's :class:`~ledger.write.service.LedgerService` is the only writer and is not thread-safe (its registry and
 its aggregate cache are mutated by a batch), while a server answers requests on many threads. So every append
 goes through :meth:`LedgerContext.append`, which holds one lock; reads go straight to the store, whose
 connection pool is thread-safe, and take the lock only to fold new registry events in.
@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Sequence
 
 from api.http.sql import StoreSQL
-from ledger.errors import LedgerError
-from ledger.registry import Registry
-from ledger.service import LedgerService, Outcome
+from ledger.core.errors import LedgerError
+from ledger.core.registry import Registry
+from ledger.write.service import LedgerService, Outcome
 from ledger.store import Store
-from ledger.submission import Submission
-from ledger.transparency import TransparencyLog
+from ledger.core.submission import Submission
+from ledger.store.transparency import TransparencyLog
 
 __all__ = ["LedgerContext"]
 

@@ -19,8 +19,8 @@ from api.http.services.access import AccessService, ElevatorRows
 from api.http.services.analytics import AnalyticsService, paginate
 from api.http.services.context import LedgerContext
 from api.http.services.provenance import ProvenanceService
-from ledger.errors import LedgerError
-from ledger.identifiers import format_instant, local_date
+from ledger.core.errors import LedgerError
+from ledger.core.identifiers import format_instant, local_date
 
 __all__ = ["SEED_KPIS", "PageService"]
 

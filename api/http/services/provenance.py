@@ -4,7 +4,7 @@ Every record is shown as stored — the signed envelope, its ``seq``, ``prev_has
 chain, its ``position`` in the ledger and ``leaf`` in the Merkle log, and its signer with the organization's
 registered name. Verification is recomputed, not trusted: per elevator, the chain hashes and the gap-free ``seq``
 from the stored bytes, each Ed25519 signature against the registered key, and the records' inclusion under the
-latest signed checkpoint; for the whole store, :func:`ledger.verify.verify_store` runs in the background.
+latest signed checkpoint; for the whole store, :func:`ledger.store.verify.verify_store` runs in the background.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ import orjson
 
 from api.http.services.access import ElevatorRows
 from api.http.services.context import LedgerContext
-from ledger.checkpoint import open_checkpoint
-from ledger.errors import LedgerError, NotFoundError
-from ledger.identifiers import format_instant
-from ledger.merkle import inclusion_proof, leaf_hash, verify_inclusion
-from ledger.registry import Registry
-from ledger.store import GENESIS_HASH, IndexRow
-from ledger.submission import parse_line
-from ledger.verify import VerifyReport, verify_store
+from ledger.tlog.checkpoint import open_checkpoint
+from ledger.core.errors import LedgerError, NotFoundError
+from ledger.core.identifiers import format_instant
+from ledger.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from ledger.core.registry import Registry
+from ledger.store import IndexRow
+from ledger.core.chain import GENESIS_HASH
+from ledger.core.submission import parse_line
+from ledger.store.verify import VerifyReport, verify_store
 
 __all__ = ["EventFilter", "ProvenanceService", "RecordCheck", "StoreVerification"]
 

@@ -26,10 +26,11 @@ from api.http.services.access import AccessService
 from api.http.services.analytics import AnalyticsService
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
-from ledger.errors import AuthorizationError, ConfigurationError, KeyStateError, SignatureError
-from ledger.identifiers import format_instant, instant_from_text, local_date
-from ledger.keys import SigningKey, load_signing_key
-from ledger.submission import parse_submission
+from ledger.core.errors import AuthorizationError, ConfigurationError, KeyStateError, SignatureError
+from ledger.core.identifiers import format_instant, instant_from_text, local_date
+from ledger.core.keys import SigningKey
+from ledger.adapters.keyfile import load_signing_key
+from ledger.core.submission import parse_submission
 from producers.client import Producer
 
 __all__ = ["RESCUE_PHONE", "PublicService", "ReportReceipt", "mask_personal_data", "public_summary"]

@@ -19,9 +19,9 @@ from typing import Any
 from api.http.auth import Principal
 from api.http.errors import PayloadTooLargeError, PermissionDenied, RequestError, status_for
 from api.http.services.context import LedgerContext
-from ledger.canonical import parse_json
-from ledger.errors import LedgerError, SchemaError
-from ledger.submission import Submission, parse_submission
+from ledger.core.canonical import parse_json
+from ledger.core.errors import LedgerError, SchemaError
+from ledger.core.submission import Submission, parse_submission
 
 __all__ = ["SubmissionService", "SubmitResult"]
 

@@ -4,8 +4,8 @@ Checkpoints and proofs are public — like a Certificate Transparency log, anyon
 grows — and carry nothing but hashes and sizes. Proofs are bundled with the signed checkpoint of their tree size
 when one was issued, exactly as ``liftledger prove`` prints them, so a verifier needs only the operator's key.
 
-The witness (c2sp.org/tlog-witness) is :class:`ledger.witness.Witness` with its state in a directory and its
-answers mapped by :func:`ledger.witness.error_response`; it trusts the logs configured for it or, by default, this
+The witness (c2sp.org/tlog-witness) is :class:`ledger.tlog.witness.Witness` with its state in a directory and its
+answers mapped by :func:`ledger.tlog.witness.error_response`; it trusts the logs configured for it or, by default, this
 server's own log — so a regulator or an insurer can run a witness as a service.
 """
 
@@ -17,15 +17,16 @@ from typing import Any
 from api.http.errors import ServiceUnavailable
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
-from ledger.checkpoint import NoteVerifier, WitnessSigner
-from ledger.errors import ConflictError, LedgerError, NotFoundError
-from ledger.identifiers import format_instant
-from ledger.keys import load_signing_key
-from ledger.merkle import inclusion_proof
-from ledger.passport import build_passport
-from ledger.proofs import TlogProof
-from ledger.transparency import IssuedCheckpoint
-from ledger.witness import Witness, WitnessStateFile, error_response
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.core.errors import ConflictError, LedgerError, NotFoundError
+from ledger.core.identifiers import format_instant
+from ledger.adapters.keyfile import load_signing_key
+from ledger.tlog.merkle import inclusion_proof
+from ledger.store.passport_export import build_passport
+from ledger.tlog.proofs import TlogProof
+from ledger.store.transparency import IssuedCheckpoint
+from ledger.tlog.witness import Witness, error_response
+from ledger.adapters.witness_state import WitnessStateFile
 
 __all__ = ["TransparencyService", "WitnessAnswer"]
 

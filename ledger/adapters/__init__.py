@@ -1,0 +1,1 @@
+"""Adapters at the edge: the Kafka ingest worker, the witness client and state file, key files."""

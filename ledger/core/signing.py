@@ -1,0 +1,32 @@
+"""Building and signing envelopes: event ids (UUIDv7) and the signature over the signing bytes."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from ledger.core.canonical import signing_bytes
+from ledger.core.keys import SigningKey
+from ledger.core.schema import SCHEMA_VERSION
+
+__all__ = ["new_event_id", "sign_envelope"]
+
+
+def new_event_id(unix_ms: int | None = None, random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+    """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness. Pass both arguments for determinism."""
+    ms = int(time.time() * 1000) if unix_ms is None else unix_ms
+    rand = int.from_bytes(random_bytes(10), "big")
+    value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62 | (rand & (2**62 - 1))
+    return str(uuid.UUID(int=value))
+
+
+def sign_envelope(unsigned: dict[str, Any], key: SigningKey) -> dict[str, Any]:
+    """Return a copy of ``unsigned`` with ``schema`` (if missing), ``key_id`` and ``signature`` set."""
+    envelope = {k: v for k, v in unsigned.items() if k != "signature"}
+    envelope.setdefault("schema", SCHEMA_VERSION)
+    envelope["key_id"] = key.key_id
+    envelope["signature"] = key.sign_b64(signing_bytes(envelope))
+    return envelope

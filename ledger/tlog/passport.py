@@ -1,0 +1,211 @@
+"""Elevator passports: one self-contained file an insurer or regulator verifies offline (docs/FORMAT.md §II.8).
+
+A passport holds an elevator's records, an RFC 9162 inclusion proof for each against one checkpoint (with its
+witness cosignatures), and the registry records that establish every signing key — genesis, the keys, their
+revocations and their organizations — each with its own proof. Verifying it needs only the log operator's
+verifier key (and, for a stronger policy, witnesses' keys): no store, no network.
+
+What a passport proves: every record in it is in the log the checkpoint commits to, at the stated position,
+unaltered, with a valid signature by a key the included registry records show active at the time. What it
+cannot prove is absence: a passport built by a dishonest operator could leave out records (a later revocation,
+a later fault). Witness cosignatures make such an operator's log public and consistent over time, so omissions
+can be found by anyone holding the full log.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ledger.core.canonical import canonical
+from ledger.tlog.checkpoint import TIME_EXTENSION, NoteVerifier, SignedCheckpoint, WitnessVerifier, open_checkpoint
+from ledger.core.chain import GENESIS_HASH, chain_hash
+from ledger.core.errors import IntegrityError, LedgerError, ProofError
+from ledger.core.registry import Registry
+from ledger.core.submission import Submission, parse_line
+from ledger.tlog.merkle import leaf_hash, verify_inclusion
+
+__all__ = ["KEY_EVENTS", "PASSPORT_FORMAT", "PassportSummary", "verify_passport"]
+
+PASSPORT_FORMAT = "liftledger-passport/1"
+_TOP = {"format", "log_origin", "checkpoint", "equipment_code", "events", "registry"}
+_EVENT = {"seq", "leaf_index", "record", "proof"}
+_REGISTRY = {"leaf_index", "prev_hash", "record", "proof"}
+KEY_EVENTS = frozenset({"RegistryGenesis", "KeyAdded", "KeyRevoked"})
+
+
+# --- verifying -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PassportSummary:
+    equipment_code: str
+    events: int
+    events_by_type: Counter[str]
+    signers: dict[str, dict[str, Any]]  # org → {name, roles, key_ids, events}
+    checkpoint: SignedCheckpoint
+    checkpoint_time: str | None
+    first_event: str
+    last_event: str
+    registry_records: int
+    witnesses: list[tuple[str, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": True, "equipment_code": self.equipment_code, "events": self.events,
+            "events_by_type": dict(sorted(self.events_by_type.items())),
+            "signers": self.signers, "registry_records": self.registry_records,
+            "checkpoint": {"origin": self.checkpoint.checkpoint.origin, "size": self.checkpoint.checkpoint.size,
+                           "root_hash": self.checkpoint.checkpoint.root_hash.hex(), "time": self.checkpoint_time},
+            "witnesses": [{"name": name, "timestamp": ts} for name, ts in self.witnesses],
+            "first_event": self.first_event, "last_event": self.last_event,
+        }
+
+
+def verify_passport(
+    doc: Any, trust: NoteVerifier, *, witnesses: tuple[WitnessVerifier, ...] = (), min_witnesses: int = 0,
+) -> PassportSummary:
+    """Verify everything in a passport; raise the first failure as a typed LedgerError."""
+    _shape(doc, _TOP, "passport")
+    if doc["format"] != PASSPORT_FORMAT:
+        raise _malformed(f"unknown passport format {doc['format']!r}")
+    signed = open_checkpoint(doc["checkpoint"], trust, witnesses=witnesses, min_witnesses=min_witnesses,
+                             origin=doc["log_origin"])
+    checkpoint = signed.checkpoint
+    entries = _elevator_entries(doc, checkpoint.size, checkpoint.root_hash)
+    entries += _registry_entries(doc, checkpoint.size, checkpoint.root_hash)
+    leaves = [leaf for leaf, _, _ in entries]
+    if len(set(leaves)) != len(leaves):
+        raise IntegrityError("two records claim the same leaf", code="passport.duplicate_leaf")
+    replay = _check_signatures(sorted(entries, key=lambda e: e[0]))
+    return PassportSummary(
+        equipment_code=doc["equipment_code"], events=sum(replay.types.values()), events_by_type=replay.types,
+        signers=replay.signers, checkpoint=signed,
+        checkpoint_time=next((line[len(TIME_EXTENSION):] for line in checkpoint.extensions
+                              if line.startswith(TIME_EXTENSION)), None),
+        first_event=replay.first, last_event=replay.last, registry_records=len(doc["registry"]),
+        witnesses=[(c.name, c.timestamp) for c in signed.cosignatures],
+    )
+
+
+def _elevator_entries(doc: dict[str, Any], size: int, root: bytes) -> list[tuple[int, str, Submission]]:
+    if not isinstance(doc["events"], list) or not doc["events"]:
+        raise _malformed("events must be a non-empty list")
+    entries = []
+    previous = GENESIS_HASH
+    for n, item in enumerate(doc["events"], start=1):
+        _shape(item, _EVENT, f"events[{n - 1}]")
+        if item["seq"] != n:
+            raise IntegrityError(f"events[{n - 1}] has seq {item['seq']}, expected {n}: the chain has a gap",
+                                 code="integrity.seq")
+        sub, digest = _prove(item, previous, size, root, f"events[{n - 1}]")
+        if sub.equipment_code != doc["equipment_code"]:
+            raise IntegrityError(f"events[{n - 1}] is not about elevator {doc['equipment_code']}",
+                                 code="passport.foreign_record")
+        entries.append((item["leaf_index"], "event", sub))
+        previous = digest
+    return entries
+
+
+def _registry_entries(doc: dict[str, Any], size: int, root: bytes) -> list[tuple[int, str, Submission]]:
+    if not isinstance(doc["registry"], list):
+        raise _malformed("registry must be a list")
+    entries = []
+    for n, item in enumerate(doc["registry"]):
+        _shape(item, _REGISTRY, f"registry[{n}]")
+        previous = _hex32(item["prev_hash"], f"registry[{n}].prev_hash")
+        sub, _ = _prove(item, previous, size, root, f"registry[{n}]")
+        if sub.stream.kind != "org":
+            raise _malformed(f"registry[{n}] is not a registry record")
+        entries.append((item["leaf_index"], "registry", sub))
+    return entries
+
+
+def _prove(item: dict[str, Any], previous: bytes, size: int, root: bytes, where: str) -> tuple[Submission, bytes]:
+    """Parse a record, recompute its event hash and check its inclusion in the checkpointed tree."""
+    if not isinstance(item["record"], str) or type(item["leaf_index"]) is not int:
+        raise _malformed(f"{where}: record must be a string and leaf_index an integer")
+    record = item["record"].encode("utf-8")
+    try:
+        if canonical(orjson.loads(record)) != record:
+            raise IntegrityError(f"{where}: record is not in canonical form", code="integrity.canonical")
+        sub = parse_line(record)
+    except (orjson.JSONDecodeError, LedgerError) as e:
+        if isinstance(e, IntegrityError):
+            raise
+        raise IntegrityError(f"{where}: record does not parse: {e}", code="integrity.record") from None
+    digest = chain_hash(previous, record)
+    proof = [_hex32(h, f"{where}.proof") for h in _list(item["proof"], f"{where}.proof")]
+    try:
+        verify_inclusion(leaf_hash(digest), item["leaf_index"], size, proof, root)
+    except ProofError as e:
+        raise ProofError(f"{where} is not in the checkpointed log: {e.message}", code=e.code) from None
+    return sub, digest
+
+
+@dataclass
+class _Replay:
+    types: Counter[str] = field(default_factory=Counter)
+    signers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    first: str = ""
+    last: str = ""
+
+
+def _check_signatures(entries: list[tuple[int, str, Submission]]) -> _Replay:
+    """Replay the registry records and the elevator's records in log order, checking every key and signature."""
+    registry = Registry()
+    names: dict[str, str] = {}
+    replay = _Replay()
+    signers, types = replay.signers, replay.types
+    for leaf, kind, sub in entries:
+        key = registry.key_for(sub)
+        if not key.public.is_valid_signature(sub.signature, sub.signing):
+            raise IntegrityError(f"record at leaf {leaf} ({sub.type}) has an invalid signature",
+                                 code="signature.invalid")
+        if kind == "registry":
+            registry.apply(sub)
+            if sub.type in ("RegistryGenesis", "OrganizationRegistered"):
+                names[sub.payload.org] = sub.payload.name  # type: ignore[attr-defined]
+            continue
+        types[sub.type] += 1
+        entry = signers.setdefault(sub.org, {"roles": set(), "key_ids": set(), "events": 0})
+        entry["roles"].add(sub.role)
+        entry["key_ids"].add(key.key_id)
+        entry["events"] += 1
+        replay.first = replay.first or sub.raw["occurred_at"]
+        replay.last = sub.raw["occurred_at"]
+    for org, entry in signers.items():
+        entry["name"] = names.get(org, org)
+        entry["roles"] = sorted(entry["roles"])
+        entry["key_ids"] = sorted(entry["key_ids"])
+    return replay
+
+
+def _shape(value: Any, fields: set[str], where: str) -> None:
+    if not isinstance(value, dict):
+        raise _malformed(f"{where} must be an object")
+    if set(value) != fields:
+        missing, extra = sorted(fields - set(value)), sorted(set(value) - fields)
+        raise _malformed(f"{where}: missing {missing}, unexpected {extra}")
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _malformed(f"{where} must be a list")
+    return value
+
+
+def _hex32(value: Any, where: str) -> bytes:
+    if not isinstance(value, str) or len(value) != 64 or value != value.lower():
+        raise _malformed(f"{where}: expected 64 lowercase hex digits")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise _malformed(f"{where}: expected 64 lowercase hex digits") from None
+
+
+def _malformed(message: str) -> IntegrityError:
+    return IntegrityError(message, code="passport.malformed")

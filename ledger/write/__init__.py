@@ -1,0 +1,1 @@
+"""The write path: the ledger service that decides and commits batches, and its signature-checking pool."""

@@ -1,0 +1,1 @@
+"""Reports computed from the stored views: responsibility, KPIs, quality, credit, premiums, fleet-wide signals."""

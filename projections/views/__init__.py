@@ -1,0 +1,1 @@
+"""The stored views, each folded from the events and tracked by position."""
