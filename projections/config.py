@@ -1,6 +1,6 @@
 """Every threshold the projections use, in one place, each tagged with where it comes from.
 
-Tags follow DOMAIN.md: **[S#]** a public source, **[K]** general knowledge not confirmed against the original,
+Tags follow docs/DOMAIN.md: **[S#]** a public source, **[K]** general knowledge not confirmed against the original,
 **[E]** an estimate, **[seed]** the seed documents (which win), **[design]** a LiftLedger choice. Nothing in the
 rule or formula modules hard-codes a number; they read it from a :class:`Thresholds`. Change a value with
 ``dataclasses.replace(DEFAULT_THRESHOLDS, ...)`` or by loading a JSON object of overrides
@@ -54,7 +54,7 @@ class Thresholds:
     countersign_days: int = 7  # [E] user unit countersigns within 7 days
     tier_min_minutes: dict[str, int] = field(
         default_factory=lambda: {"half_month": 30, "quarterly": 60, "half_year": 90, "annual": 180, "on_demand": 30}
-    )  # [S1-code] ≥ 30 min; the rest are the lower bounds of DOMAIN.md (g) durations [E]
+    )  # [S1-code] ≥ 30 min; the rest are the lower bounds of docs/DOMAIN.md (g) durations [E]
     # --- registration, use, inspection ------------------------------------------------------------------------
     unregistered_grace_days: int = 30  # [S8] register ≤ 30 days after first use
     inspection_apply_days: int = 30  # [K][S5] apply ≥ 30 days before 下次检验日期
@@ -70,20 +70,20 @@ class Thresholds:
     risk_validity_years: int = 3  # [E]
     fault_percentile: int = 90  # [E] faults above the fleet P90
     fault_percentile_min_faults: int = 3  # [design] never flag fewer than this many faults a year
-    # --- KPIs (DOMAIN.md (d)) ---------------------------------------------------------------------------------
+    # --- KPIs (docs/DOMAIN.md (d)) ---------------------------------------------------------------------------------
     equipment_causes: frozenset[str] = frozenset({"equipment", "door_system"})  # [design] DECISIONS.md
-    repeat_fault_days: int = 30  # DOMAIN.md (d): repeat-fault rate, same code ≤ 30 days
+    repeat_fault_days: int = 30  # docs/DOMAIN.md (d): repeat-fault rate, same code ≤ 30 days
     kpi_targets: dict[str, KpiTarget] = field(default_factory=_targets)
-    # --- responsibility (DOMAIN.md (e)) -----------------------------------------------------------------------
-    recurring_fault_count: int = 3  # DOMAIN.md (e) M1: ≥ 3 times in 30 days
+    # --- responsibility (docs/DOMAIN.md (e)) -----------------------------------------------------------------------
+    recurring_fault_count: int = 3  # docs/DOMAIN.md (e) M1: ≥ 3 times in 30 days
     recurring_fault_days: int = 30
-    maintenance_pass_window_days: int = 15  # DOMAIN.md (e) M1: "pass" within 15 days before T
+    maintenance_pass_window_days: int = 15  # docs/DOMAIN.md (e) M1: "pass" within 15 days before T
     same_mode_units: int = 3  # [E] P1 同一性缺陷: same failure mode in ≥ k units of the model
     same_mode_window_days: int = 365  # [E]
-    installation_window_days: int = 365  # DOMAIN.md (e) I1: first 12 months after 监检
+    installation_window_days: int = 365  # docs/DOMAIN.md (e) I1: first 12 months after 监检
     installation_cluster_faults: int = 3  # [E] I1 fault cluster
     present_at_inspection_days: int = 30  # [E] X1: condition evidently present at the inspection
-    # --- fraud (DOMAIN.md (f)) --------------------------------------------------------------------------------
+    # --- fraud (docs/DOMAIN.md (f)) --------------------------------------------------------------------------------
     travel_speed_kmh: int = 60  # [E] faster than this between two jobs is impossible travel (Suzhou: 8.3 km/1 min)
     iot_evidence_slack_s: int = 30 * 60  # [E] 检修 evidence may precede or follow the record by 30 min
     off_site_km: float = 1.0  # [E] a check-in this far from the median of the elevator's check-ins is off site
@@ -102,7 +102,7 @@ class Thresholds:
     # window; and higher than the elevator's own count over as long a window before the replacement, or the part
     # is not what changed (a fault-prone elevator stays fault-prone whatever is fitted).
     replacement_p_value: float = 0.001  # [E]
-    # --- credit, blacklist, quality (DOMAIN.md credit section) ------------------------------------------------
+    # --- credit, blacklist, quality (docs/DOMAIN.md credit section) ------------------------------------------------
     credit_window_days: int = 365  # [E] indicators over the trailing year
     credit_weights: dict[str, int] = field(
         default_factory=lambda: {"resources": 15, "quality": 30, "rescue": 25, "on_site": 15, "supervision": 15}
@@ -122,7 +122,7 @@ class Thresholds:
     # --- warranty (seed 002) ----------------------------------------------------------------------------------
     major_part_warranty_years: int = 10  # [seed] five major parts when the original manufacturer maintains
     renewal_warranty_years: int = 5  # [seed] whole unit after a subsidised renewal
-    # --- insurance (DOMAIN.md (g), Nanjing [S13]) -------------------------------------------------------------
+    # --- insurance (docs/DOMAIN.md (g), Nanjing [S13]) -------------------------------------------------------------
     premium_base_fen: int = 9_300  # [S13] ¥93
     premium_use_class: dict[str, float] = field(
         default_factory=lambda: {"residential": 1.0, "commercial": 1.1, "public": 1.3}

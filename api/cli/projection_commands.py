@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = _command(sub, "dossier", "一梯一档: an elevator's dossier, now or as of --at", _dossier)
     p.add_argument("code", metavar="CODE", help="设备代码 (equipment code)")
     _at(p)
-    p = _command(sub, "alerts", "compliance alerts (flag-class rules of DOMAIN.md (c))", _alerts)
+    p = _command(sub, "alerts", "compliance alerts (flag-class rules of docs/DOMAIN.md (c))", _alerts)
     p.add_argument("--open", action="store_true", dest="open_only", help="only alerts open at --at (default now)")
     p.add_argument("--elevator", metavar="CODE", default=None)
     _at(p)

@@ -2,7 +2,7 @@
 
 A case (one injected fraud) is *found* when a signal of its pattern cites one of the case's records as evidence;
 a signal is *right* when it cites a record of some case of its pattern. Signals are grouped by the pattern their
-rule belongs to (DOMAIN.md (f)): FV 虚假维保, FR 套取大修基金, FS 以次充好, FB 短接安全回路.
+rule belongs to (docs/DOMAIN.md (f)): FV 虚假维保, FR 套取大修基金, FS 以次充好, FB 短接安全回路.
 """
 
 from __future__ import annotations

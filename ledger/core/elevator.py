@@ -1,4 +1,4 @@
-"""An elevator's decision state and its reject-class rules (DOMAIN.md (c), the R rules).
+"""An elevator's decision state and its reject-class rules (docs/DOMAIN.md (c), the R rules).
 
 Pure: no I/O. :meth:`ElevatorState.check` raises if a submission would break a rule; :meth:`ElevatorState.apply`
 folds an accepted one in. Flag-class rules (F) are not here: they become alerts in ``projections``.
@@ -30,7 +30,7 @@ __all__ = [
     "referenced_ids",
 ]
 
-# TSG 08 / DOMAIN.md (c) 10: reactivation after more than one year stopped needs a passed periodic inspection.
+# TSG 08 / docs/DOMAIN.md (c) 10: reactivation after more than one year stopped needs a passed periodic inspection.
 REACTIVATION_INSPECTION_AFTER_S = 365 * 86400
 
 

@@ -1,4 +1,4 @@
-"""GB/T 24476 (2017; 2023 split with GB/T 42616) terminal codes, as DOMAIN.md §0 records them.
+"""GB/T 24476 (2017; 2023 split with GB/T 42616) terminal codes, as docs/DOMAIN.md §0 records them.
 
 Codes 1–8, 40–47, 61–65 and 90 agree across three independent platform codebases; the standard's own table was not
 read [K]. Platform extras that the standard does not number get project codes from 101 up; they are marked as
@@ -56,9 +56,9 @@ _FAULTS = (
 )
 FAULT_CODES: dict[int, FaultCode] = {f.code: f for f in _FAULTS}
 
-# DOMAIN.md (c) 8: a safety fault must be followed by a repair or inspection before normal service.
+# docs/DOMAIN.md (c) 8: a safety fault must be followed by a repair or inspection before normal service.
 SAFETY_FAULT_CODES: frozenset[int] = frozenset({1, 4, 5, 8, 101, 102})
-# Movement with the door circuit open: evidence of a bypassed safety circuit (DOMAIN.md (f)).
+# Movement with the door circuit open: evidence of a bypassed safety circuit (docs/DOMAIN.md (f)).
 DOOR_OPEN_MOVEMENT_CODES: frozenset[int] = frozenset({5, 106, 107})
 
 EVENT_CODES: dict[int, str] = {

@@ -1,7 +1,7 @@
 """Controlled vocabularies of the domain: roles, licence kinds, tiers, conclusions, causes, categories.
 
 Values in signed data are the ASCII identifiers on the left; the Chinese terms are what people read.
-Items tagged [K] in DOMAIN.md are unconfirmed against the originals and are kept as data so they can be changed.
+Items tagged [K] in docs/DOMAIN.md are unconfirmed against the originals and are kept as data so they can be changed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The simulator's parameters, each with its source: DOMAIN.md (g) and §0, tagged as there — [S#] sourced,
+"""The simulator's parameters, each with its source: docs/DOMAIN.md (g) and §0, tagged as there — [S#] sourced,
 [K] general knowledge, [E] an estimate. docs/SIMULATOR.md explains every number.
 
 Rates are per elevator-year unless a name says otherwise. Everything here is plain data: change a number, get a
@@ -14,7 +14,7 @@ __all__ = ["BadSubmissionRates", "CityConfig", "FraudRates", "Rates"]
 
 @dataclass(frozen=True)
 class FraudRates:
-    """Injected fraud (DOMAIN.md (f), rates (g) [E]); every case is written to the ground-truth file."""
+    """Injected fraud (docs/DOMAIN.md (f), rates (g) [E]); every case is written to the ground-truth file."""
 
     # 虚假维保: share of maintenance records that are fabricated, by the maintainer's credit grade.
     false_maintenance: dict[str, float] = field(

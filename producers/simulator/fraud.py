@@ -1,4 +1,4 @@
-"""Injected fraud (DOMAIN.md (f)) beyond fabricated visits (which live in maintenance.py): repair-fund claims
+"""Injected fraud (docs/DOMAIN.md (f)) beyond fabricated visits (which live in maintenance.py): repair-fund claims
 with no fault behind them, non-OEM parts, and bypassed safety circuits. Every case is valid to the ledger — fraud
 is not a signature or schema problem — and is written to the ground truth with the signals it leaves.
 

@@ -1,5 +1,5 @@
 """What happens to an elevator between visits, as one Poisson process per unit: the total rate is the sum of the
-rates in ``Rates`` (DOMAIN.md (g)) that apply to the unit now, and each arrival is one kind of incident — a fault,
+rates in ``Rates`` (docs/DOMAIN.md (g)) that apply to the unit now, and each arrival is one kind of incident — a fault,
 an entrapment, a hazard, a replacement, a complaint, a stop, a change of user unit or maintainer, 改造/重大修理,
 an accident, the end of its life.
 """

@@ -1,7 +1,7 @@
 """Insurance: yearly 电梯安全责任险 policies priced by the Nanjing formula, 养老综合险 for some old units,
 premium adjustments when the maintainer changes, and claims with their settlement.
 
-Premium (DOMAIN.md (g) [S13]) = ¥93 × use class (住宅 1.0 / 商用 1.1 / 公众 1.3) × age (≤ 15 y 1.0, > 15 y 1.2)
+Premium (docs/DOMAIN.md (g) [S13]) = ¥93 × use class (住宅 1.0 / 商用 1.1 / 公众 1.3) × age (≤ 15 y 1.0, > 15 y 1.2)
 × maintainer grade (A 0.9, B 1.0, C 1.1, D 1.3 [E]) × claims experience (none 0.95, one 1.0, more 1.2 [E]).
 Limits ¥800,000 per person, ¥5,000,000 aggregate. 养老综合险 ¥9,420 a year (Hangzhou), ×1.2 past 15 years.
 """

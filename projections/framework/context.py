@@ -193,7 +193,7 @@ CONTEXT_TYPES: frozenset[str] = frozenset(_HANDLERS)
 
 
 def is_run_evidence(ev: LedgerEvent) -> bool:
-    """Does this event show the car running in normal service (DOMAIN.md (c) 2, 8, 10)?
+    """Does this event show the car running in normal service (docs/DOMAIN.md (c) 2, 8, 10)?
 
     IoT run statistics with runs, a terminal in normal service mode, a fault reported in normal service or with
     passengers aboard, and a real entrapment (someone was riding it).

@@ -1,4 +1,4 @@
-"""The seed KPIs (DOMAIN.md (d)) per month × district × maintainer, each with its target and pass/fail.
+"""The seed KPIs (docs/DOMAIN.md (d)) per month × district × maintainer, each with its target and pass/fail.
 
 Pure: :func:`compute_kpis` takes the fleet rows of one window (:mod:`projections.views.fleet`) and returns the table.
 Definitions, for window W (a China calendar month):
@@ -106,7 +106,7 @@ def _groups(key: Group) -> list[Group]:
 
 
 def compute_kpis(inputs: KpiInputs, config: Thresholds) -> list[dict[str, Any]]:
-    """One row per (district, maintainer) group and roll-up: the KPIs of DOMAIN.md (d) with targets."""
+    """One row per (district, maintainer) group and roll-up: the KPIs of docs/DOMAIN.md (d) with targets."""
     start, end = month_window(inputs.month)
     days = (end - start) / DAY_S
     acc: dict[Group, dict[str, Any]] = defaultdict(lambda: defaultdict(list))

@@ -1,4 +1,4 @@
-"""Responsibility at time T (DOMAIN.md (e)): a ranked list of (party, rule, causal|status, evidence), never a verdict.
+"""Responsibility at time T (docs/DOMAIN.md (e)): a ranked list of (party, rule, causal|status, evidence), never a verdict.
 
 Pure. The caller replays the elevator's events up to T (the same folds as the views: dossier facts, the alerts open
 at T, the fraud signals found by T) and hands over the fleet facts P1 needs; :func:`assess` applies the rules:

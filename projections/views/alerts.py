@@ -1,4 +1,4 @@
-"""Compliance alerts: every flag-class (F) rule of DOMAIN.md (c), as intervals fixed by events.
+"""Compliance alerts: every flag-class (F) rule of docs/DOMAIN.md (c), as intervals fixed by events.
 
 Each alert has a rule id, the elevator, a key (which occurrence), ``opened_at``/``closed_at`` and the events that
 prove it (ids and chain hashes). Deadline rules are scheduled to open at their deadline and are cancelled, moved or
@@ -61,23 +61,23 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {r.id: r for r in (
-    Rule("F2.unregistered_use", "运行超过30日未办理使用登记", "medium", "DOMAIN.md (c) 2; TSG 08 [S8]"),
-    Rule("F3.maintenance_gap", "维保间隔超期 (15日/按需间隔)", "medium", "DOMAIN.md (c) 3; TSG T5002 [S2][S3]"),
-    Rule("F3.tier_coverage", "季度/半年/年度维保项目未按期覆盖", "low", "DOMAIN.md (c) 3 [S1]"),
-    Rule("F3.annual_tests", "年度试验项目无试验记录", "medium", "DOMAIN.md (c) 3 [S1]"),
-    Rule("F5.countersign", "维保记录7日内未经使用单位签字确认", "low", "DOMAIN.md (c) 5 [E]"),
-    Rule("F6.inspection_apply", "未在下次检验日期前30日申报检验", "low", "DOMAIN.md (c) 6 [K][S5]"),
-    Rule("F6.inspection_expired", "检验超期 (特种设备安全法第84条候选)", "high", "DOMAIN.md (c) 6 [S9]"),
-    Rule("F8.running_after_fail", "检验不合格或停梯指令后仍在运行", "high", "DOMAIN.md (c) 8 [S9]"),
-    Rule("F8.unrepaired_safety", "安全故障未经修理即恢复运行", "high", "DOMAIN.md (c) 8 (Art. 84(2))"),
-    Rule("F9.rescue_late", "救援到场超时", "medium", "DOMAIN.md (c) 9 [S5][K]"),
-    Rule("F9.rescue_no_arrival", "救援工单无到场记录", "high", "DOMAIN.md (c) 9"),
-    Rule("F10.stop_unreported", "停用超过1年未办理停用手续", "medium", "DOMAIN.md (c) 10 [S7]"),
-    Rule("F13.no_contract", "无有效维保合同", "high", "DOMAIN.md (c) 13"),
-    Rule("F13.three_no", "三无电梯 (无维保单位、无维修资金)", "high", "seed 002/004; DOMAIN.md intro"),
-    Rule("F14.risk_assessment", "使用超过15年未做安全评估", "medium", "DOMAIN.md (c) 14 [E][S16]"),
-    Rule("F14.fault_p90", "故障率高于全市P90未做安全评估", "medium", "DOMAIN.md (c) 14 [E]"),
-    Rule("F15.no_type_test", "安全部件无型式试验证书", "high", "DOMAIN.md (c) 15"),
+    Rule("F2.unregistered_use", "运行超过30日未办理使用登记", "medium", "docs/DOMAIN.md (c) 2; TSG 08 [S8]"),
+    Rule("F3.maintenance_gap", "维保间隔超期 (15日/按需间隔)", "medium", "docs/DOMAIN.md (c) 3; TSG T5002 [S2][S3]"),
+    Rule("F3.tier_coverage", "季度/半年/年度维保项目未按期覆盖", "low", "docs/DOMAIN.md (c) 3 [S1]"),
+    Rule("F3.annual_tests", "年度试验项目无试验记录", "medium", "docs/DOMAIN.md (c) 3 [S1]"),
+    Rule("F5.countersign", "维保记录7日内未经使用单位签字确认", "low", "docs/DOMAIN.md (c) 5 [E]"),
+    Rule("F6.inspection_apply", "未在下次检验日期前30日申报检验", "low", "docs/DOMAIN.md (c) 6 [K][S5]"),
+    Rule("F6.inspection_expired", "检验超期 (特种设备安全法第84条候选)", "high", "docs/DOMAIN.md (c) 6 [S9]"),
+    Rule("F8.running_after_fail", "检验不合格或停梯指令后仍在运行", "high", "docs/DOMAIN.md (c) 8 [S9]"),
+    Rule("F8.unrepaired_safety", "安全故障未经修理即恢复运行", "high", "docs/DOMAIN.md (c) 8 (Art. 84(2))"),
+    Rule("F9.rescue_late", "救援到场超时", "medium", "docs/DOMAIN.md (c) 9 [S5][K]"),
+    Rule("F9.rescue_no_arrival", "救援工单无到场记录", "high", "docs/DOMAIN.md (c) 9"),
+    Rule("F10.stop_unreported", "停用超过1年未办理停用手续", "medium", "docs/DOMAIN.md (c) 10 [S7]"),
+    Rule("F13.no_contract", "无有效维保合同", "high", "docs/DOMAIN.md (c) 13"),
+    Rule("F13.three_no", "三无电梯 (无维保单位、无维修资金)", "high", "seed 002/004; docs/DOMAIN.md intro"),
+    Rule("F14.risk_assessment", "使用超过15年未做安全评估", "medium", "docs/DOMAIN.md (c) 14 [E][S16]"),
+    Rule("F14.fault_p90", "故障率高于全市P90未做安全评估", "medium", "docs/DOMAIN.md (c) 14 [E]"),
+    Rule("F15.no_type_test", "安全部件无型式试验证书", "high", "docs/DOMAIN.md (c) 15"),
 )}
 
 _TIER_SETS = {tier: frozenset(TIER_ITEMS[tier]) for tier in ("quarterly", "half_year", "annual")}

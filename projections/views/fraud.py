@@ -1,4 +1,4 @@
-"""Fraud signals (DOMAIN.md (f)): patterns in the record that a regulator should look at, each with its evidence.
+"""Fraud signals (docs/DOMAIN.md (f)): patterns in the record that a regulator should look at, each with its evidence.
 
 A signal is not a finding of fraud; it says which events, read together, look like one of the four patterns.
 Signals visible within one elevator's history are folded here; those that need several elevators or the fleet

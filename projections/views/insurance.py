@@ -1,6 +1,6 @@
 """Insurance: every policy and claim, per elevator and per policy, with the incidents each claim rests on.
 
-Insurers verify a claim against the ledger (DOMAIN.md, insurance): the policy was in force, the incident events
+Insurers verify a claim against the ledger (docs/DOMAIN.md, insurance): the policy was in force, the incident events
 exist (their ids and chain hashes are in the claim's evidence), and what the maintenance and inspection record
 looked like then. The premium coefficient (base × use class × age × maintainer grade × claims experience, extended
 with the IoT fault rate) depends on the fleet and on credit, so it is computed when asked

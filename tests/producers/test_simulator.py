@@ -1,5 +1,5 @@
 """The fleet simulator: byte-identical per seed, appendable as it is to a fresh store (only the injected bad
-submissions refused, exactly as the ground truth says), and its rates where DOMAIN.md (g) puts them."""
+submissions refused, exactly as the ground truth says), and its rates where docs/DOMAIN.md (g) puts them."""
 
 from __future__ import annotations
 

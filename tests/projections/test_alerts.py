@@ -1,4 +1,4 @@
-"""Every flag-class rule of DOMAIN.md (c): a case where the alert fires with the right evidence and interval, and
+"""Every flag-class rule of docs/DOMAIN.md (c): a case where the alert fires with the right evidence and interval, and
 one where it must not (SQLite + PostgreSQL). Instants in the assertions are UTC; local dates are UTC+8.
 """
 

@@ -1,4 +1,4 @@
-"""Every fraud signal of DOMAIN.md (f): where it fires with its evidence, and where it must not."""
+"""Every fraud signal of docs/DOMAIN.md (f): where it fires with its evidence, and where it must not."""
 
 from __future__ import annotations
 

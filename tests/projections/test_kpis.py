@@ -1,4 +1,4 @@
-"""KPI formulas (DOMAIN.md (d)) on hand-computed cases, and the same figures through the ledger."""
+"""KPI formulas (docs/DOMAIN.md (d)) on hand-computed cases, and the same figures through the ledger."""
 
 from __future__ import annotations
 

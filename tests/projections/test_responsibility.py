@@ -1,4 +1,4 @@
-"""Responsibility (DOMAIN.md (e)): each rule U1, M1, P1, I1, X1, S1 where it fires (causal or status, with event ids
+"""Responsibility (docs/DOMAIN.md (e)): each rule U1, M1, P1, I1, X1, S1 where it fires (causal or status, with event ids
 and hashes) and where it must not; ranking; the (elevator, T) form; typed errors."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The event catalogue: for each event type, its payload schema, who may record it, and where it lives.
 
-This table is DOMAIN.md (a) and (b) as data. ``roles`` maps each role allowed to record the type to the licence
+This table is docs/DOMAIN.md (a) and (b) as data. ``roles`` maps each role allowed to record the type to the licence
 kinds of which it must hold one valid at ``occurred_at`` (an empty tuple: no licence needed).
 """
 

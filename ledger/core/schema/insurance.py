@@ -14,7 +14,7 @@ __all__ = ["ClaimFiled", "ClaimSettled", "Coefficients", "PolicyIssued", "Premiu
 
 
 class Coefficients(Strict):
-    """Premium = base × use class × age × maintainer grade × claims experience (DOMAIN.md (g))."""
+    """Premium = base × use class × age × maintainer grade × claims experience (docs/DOMAIN.md (g))."""
 
     base_fen: Fen
     use_class: DecimalText
