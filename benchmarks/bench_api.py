@@ -33,10 +33,10 @@ import orjson
 from benchmarks.common import Figure
 from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.core.maintenance_items import items_for_tier
-from ledger.write.service import LedgerService
-from ledger.write.signatures import SignatureChecker
 from ledger.core.signing import new_event_id
 from ledger.store import Store
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker
 from producers.world import Org, World
 
 __all__ = ["build_store", "measure", "run"]

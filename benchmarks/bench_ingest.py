@@ -19,10 +19,10 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from benchmarks.common import Figure, Workload, best_of, build_workload, timed
+from ledger.core.submission import parse_line
+from ledger.store import Store
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker
-from ledger.store import Store
-from ledger.core.submission import parse_line
 
 __all__ = ["run"]
 

@@ -38,9 +38,9 @@ from kafka.errors import KafkaError
 
 from benchmarks.common import Figure
 from ledger.adapters.kafka_ingest import IngestConfig, IngestWorker
+from ledger.store import Store
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker
-from ledger.store import Store
 from producers.publish import KafkaPublisher, ensure_topic
 from producers.simulator import BadSubmissionRates, CityConfig, Simulation
 

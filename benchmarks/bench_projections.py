@@ -26,8 +26,8 @@ import orjson
 from benchmarks.common import Figure, build_workload, timed
 from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.core.maintenance_items import TESTED_ITEMS, items_for_tier
-from ledger.write.service import LedgerService
 from ledger.store import Store
+from ledger.write.service import LedgerService
 from producers.world import World
 from projections.service import Projections
 

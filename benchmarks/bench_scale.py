@@ -19,10 +19,10 @@ import orjson
 from benchmarks.bigstore import ensure_big_store
 from benchmarks.common import Figure, build_workload, timed
 from benchmarks.run_support import copy_store
+from ledger.core.submission import StreamKey
+from ledger.store import Store
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker
-from ledger.store import Store
-from ledger.core.submission import StreamKey
 
 __all__ = ["run"]
 

@@ -18,9 +18,9 @@ from pymerkle import InmemoryTree
 
 from benchmarks.bigstore import ensure_big_store
 from benchmarks.common import Figure, best_of, timed
-from ledger.tlog.merkle import MerkleAppender, inclusion_proof, leaf_hash, root, verify_inclusion
 from ledger.store import Store, parse_store_url
 from ledger.store.verify import verify_store
+from ledger.tlog.merkle import MerkleAppender, inclusion_proof, leaf_hash, root, verify_inclusion
 
 __all__ = ["run"]
 

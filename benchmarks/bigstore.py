@@ -20,10 +20,10 @@ import orjson
 
 from benchmarks.common import build_workload
 from ledger.core.registry import KeyRecord, Registry
+from ledger.core.submission import Submission
+from ledger.store import Store
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker, Verified
-from ledger.store import Store
-from ledger.core.submission import Submission
 
 __all__ = ["CACHE", "TrustingChecker", "big_store_path", "ensure_big_store", "fill"]
 

@@ -121,7 +121,7 @@ def _maintenance_run(s: Scenario, code: str, first: str, visits: int) -> None:
         done = _emit(s, mnt.as_("maintainer"), "MaintenancePerformed", {
             "contract_no": "WB-2018-031", "tier": tier, "started_at": format_instant(begin),
             "ended_at": format_instant(begin + minutes * 60),
-            "results": {item: "pass" for item in items_for_tier(tier)},
+            "results": dict.fromkeys(items_for_tier(tier), "pass"),
             "measurements": {"A-1-28": {"value": "8", "unit": "mm"}},
         }, format_instant(begin + minutes * 60), code, persons=mnt.persons("worker", 2, offset=n))
         if n % 2 == 0:

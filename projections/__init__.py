@@ -8,8 +8,8 @@ responsibility, KPIs, quality, credit and the blacklist, premiums, fleet-wide fr
 
 from projections.config import DEFAULT_THRESHOLDS, Thresholds, thresholds_from_json
 from projections.framework.runner import ElevatorFoldView, GlobalView, ProjectionRunner, RunReport, View
-from projections.service import VIEW_NAMES, Projections, default_views, parse_at
 from projections.framework.storage import ProjectionConflictError
+from projections.service import VIEW_NAMES, Projections, default_views, parse_at
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -26,10 +26,7 @@ import orjson
 from ledger.core.errors import ConfigurationError, NotFoundError
 from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.store import Store
-from projections.views.alerts import ALERTS, RULES, AlertsView
 from projections.config import DAY_S, DEFAULT_THRESHOLDS, Thresholds
-from projections.reports.credit import CreditInputs, blacklist, credit_ratings
-from projections.views.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
 from projections.framework.events import (
     LedgerEvent,
     add_years,
@@ -42,6 +39,22 @@ from projections.framework.events import (
     years_between,
 )
 from projections.framework.findings import BookState, Finding, evidence_json, evidence_refs
+from projections.framework.runner import (
+    ElevatorFoldView,
+    FoldState,
+    ProjectionRunner,
+    RunReport,
+    View,
+    effective_history,
+)
+from projections.reports.credit import CreditInputs, blacklist, credit_ratings
+from projections.reports.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
+from projections.reports.premium import PremiumInputs, premium
+from projections.reports.quality import QualityInputs, quality_report
+from projections.reports.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
+from projections.reports.signals import duplicate_evidence, post_replacement, worker_signals
+from projections.views.alerts import ALERTS, RULES, AlertsView
+from projections.views.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
 from projections.views.fleet import (
     INCIDENTS,
     KPI_INSPECTIONS,
@@ -51,15 +64,9 @@ from projections.views.fleet import (
     KPI_VALIDITY,
     FleetView,
 )
-from projections.framework.runner import ElevatorFoldView, FoldState, ProjectionRunner, RunReport, View, effective_history
 from projections.views.fraud import EVIDENCE, REPLACEMENTS, SIGNAL_LABELS, SIGNALS, WORKER_JOBS, FraudView
 from projections.views.insurance import CLAIMS, POLICIES, InsuranceView
-from projections.reports.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
 from projections.views.parties import LICENCES, ORGS, PENALTIES, RATINGS, REVOCATIONS, WORKERS, PartiesView
-from projections.reports.premium import PremiumInputs, premium
-from projections.reports.quality import QualityInputs, quality_report
-from projections.reports.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
-from projections.reports.signals import duplicate_evidence, post_replacement, worker_signals
 
 __all__ = ["VIEW_NAMES", "Projections", "default_views", "parse_at"]
 

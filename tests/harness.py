@@ -6,9 +6,9 @@ from typing import Any
 
 from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.core.maintenance_items import items_for_tier
-from ledger.write.service import LedgerService, Outcome
-from ledger.store import Store
 from ledger.core.submission import parse_submission
+from ledger.store import Store
+from ledger.write.service import LedgerService, Outcome
 from producers.client import Producer
 from producers.world import Org, World
 
@@ -87,7 +87,7 @@ class Ledger:
         start = instant_from_text(when) - 2700
         return self.on(m, "MaintenancePerformed", {
             "contract_no": number, "tier": tier, "started_at": format_instant(start), "ended_at": when,
-            "results": {item: "pass" for item in items_for_tier(tier)},
+            "results": dict.fromkeys(items_for_tier(tier), "pass"),
         }, when, code=code, persons=m.persons("worker", 2) if persons is None else persons)
 
     def inspection(self, conclusion: str, when: str, kind: str = "PeriodicInspected", **extra: Any) -> dict[str, Any]:

@@ -13,17 +13,17 @@ import orjson
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
 from api.cli.output import console, err_console, print_json, print_json_lines, progress_bar
+from ledger.adapters.keyfile import load_signing_key, write_signing_key
+from ledger.core.chain import GENESIS_HASH
 from ledger.core.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
 from ledger.core.identifiers import format_instant, uscc_check_char
 from ledger.core.keys import SigningKey
-from ledger.adapters.keyfile import load_signing_key, write_signing_key
-from ledger.write.service import LedgerService
-from ledger.write.signatures import SignatureChecker
 from ledger.core.signing import new_event_id, sign_envelope
-from ledger.core.chain import GENESIS_HASH
 from ledger.core.submission import MAX_LINE_BYTES, parse_submission
 from ledger.store.transparency import TransparencyLog
 from ledger.store.verify import verify_store
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker
 
 __all__ = ["register"]
 
@@ -165,7 +165,7 @@ def _batches(lines: Iterator[bytes | LedgerError], size: int) -> Iterator[list[b
 
 def _open_input(path: str) -> BinaryIO:
     try:
-        return open(path, "rb")  # noqa: SIM115  (closed at process exit; the CLI reads it to the end)
+        return open(path, "rb")
     except OSError as e:
         raise ConfigurationError(f"cannot read {path}: {e.strerror}") from None
 

@@ -21,10 +21,10 @@ import orjson
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
 from api.cli.output import err_console, print_json, progress_bar
-from ledger.core.errors import ConfigurationError, SchemaError
-from ledger.core.identifiers import format_instant
 from ledger.adapters.kafka_ingest import IngestConfig, IngestWorker
 from ledger.adapters.keyfile import load_signing_key
+from ledger.core.errors import ConfigurationError, SchemaError
+from ledger.core.identifiers import format_instant
 from ledger.write.signatures import SignatureChecker
 from producers.client import Producer
 from producers.iot import IotAdapter, Terminal

@@ -15,10 +15,10 @@ from typing import Any
 
 from rich.console import Group
 
+from api.cli import tables
 from api.cli.common import EXIT_OK, open_store, store_argument
 from api.cli.output import console, print_json, progress_bar
 from ledger.core.errors import ConfigurationError
-from api.cli import tables
 from projections.service import VIEW_NAMES, Projections, parse_at
 
 __all__ = ["register"]

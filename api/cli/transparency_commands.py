@@ -16,18 +16,18 @@ from rich.table import Table
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
 from api.cli.output import console, print_json, print_json_lines
-from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner, WitnessVerifier, open_checkpoint
+from ledger.adapters.keyfile import load_signing_key, write_signing_key
 from ledger.adapters.witness_client import CosignatureCollector, WitnessEndpoint
+from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import ConfigurationError, IntegrityError, LedgerError, NotFoundError
 from ledger.core.identifiers import format_instant
 from ledger.core.keys import SigningKey
-from ledger.adapters.keyfile import load_signing_key, write_signing_key
-from ledger.tlog.passport import verify_passport
 from ledger.store.passport_export import build_passport
-from ledger.tlog.proofs import parse_proof, verify_proof
 from ledger.store.transparency import IssuedCheckpoint, TransparencyLog
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner, WitnessVerifier, open_checkpoint
+from ledger.tlog.passport import verify_passport
+from ledger.tlog.proofs import parse_proof, verify_proof
 from ledger.tlog.witness import Witness, parse_cosignature_response
-from ledger.adapters.witness_state import WitnessStateFile
 
 __all__ = ["print_passport_summary", "register"]
 

@@ -9,16 +9,16 @@ from typing import Any
 
 from rich.table import Table
 
+from api.cli import tables
 from api.cli.output import progress_bar
 from api.demo.fraud_score import score_fraud
 from api.demo.run import DemoRun
 from ledger.core.identifiers import LOCAL_UTC_OFFSET_S, format_instant, instant_from_text
+from ledger.store.verify import verify_store
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker
-from ledger.store.verify import verify_store
 from producers.simulator.config import CityConfig
 from producers.simulator.run import simulate_to_file
-from api.cli import tables
 from projections.framework.events import month_of
 from projections.service import Projections
 

@@ -10,9 +10,9 @@ from rich.table import Table
 from api.demo.run import DemoRun, copy_sqlite
 from api.demo.tamper import alter_record
 from ledger.core.identifiers import format_instant
-from ledger.write.service import LedgerService
 from ledger.store import parse_store_url
 from ledger.store.verify import verify_store
+from ledger.write.service import LedgerService
 from producers.scenario import ELEVATOR_A, Scenario, build_scenario
 
 __all__ = ["scripted_lifecycle"]

@@ -7,8 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from ledger.tlog.merkle import MerkleAppender, leaf_hash
 from ledger.core.chain import GENESIS_HASH
+from ledger.tlog.merkle import MerkleAppender, leaf_hash
 
 __all__ = ["alter_record", "rewrite_history"]
 

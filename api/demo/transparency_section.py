@@ -7,18 +7,18 @@ import time
 import orjson
 
 from api.cli.transparency_commands import print_passport_summary
-from api.demo.tamper import alter_record, rewrite_history
 from api.demo.run import DemoRun, copy_sqlite
-from ledger.tlog.checkpoint import WitnessSigner
+from api.demo.tamper import alter_record, rewrite_history
+from ledger.adapters.keyfile import write_signing_key
+from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import LedgerError
 from ledger.core.keys import SigningKey
-from ledger.adapters.keyfile import write_signing_key
-from ledger.tlog.passport import verify_passport
-from ledger.store.passport_export import build_passport
 from ledger.store import Store, parse_store_url
+from ledger.store.passport_export import build_passport
 from ledger.store.transparency import TransparencyLog
+from ledger.tlog.checkpoint import WitnessSigner
+from ledger.tlog.passport import verify_passport
 from ledger.tlog.witness import Witness, parse_cosignature_response
-from ledger.adapters.witness_state import WitnessStateFile
 
 __all__ = ["transparency"]
 

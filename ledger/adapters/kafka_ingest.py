@@ -43,10 +43,10 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from ledger.core.errors import ConfigurationError, LedgerError, SchemaError, VersionConflictError
+from ledger.core.submission import Submission
+from ledger.store import DeadLetter, OffsetConflictError, OffsetUpdate, Store
 from ledger.write.service import LedgerService, Outcome, parse_lines
 from ledger.write.signatures import PendingChecks, SignatureChecker, Verified
-from ledger.store import DeadLetter, OffsetConflictError, OffsetUpdate, Store
-from ledger.core.submission import Submission
 
 __all__ = ["DLQ_HEADERS", "IngestConfig", "IngestStats", "IngestWorker", "dead_letter_record"]
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.tlog.checkpoint import WitnessVerifier
 from ledger.core.errors import LedgerError, NoteError, WitnessSizeMismatchError
 from ledger.store.transparency import TransparencyLog
+from ledger.tlog.checkpoint import WitnessVerifier
 from ledger.tlog.witness import SIZE_CONTENT_TYPE, parse_cosignature_response
 
 __all__ = ["CosignatureCollector", "Transport", "WitnessEndpoint", "WitnessOutcome", "http_transport"]

@@ -10,11 +10,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, ProcessRecorder
 from eventsourcing.utils import get_topic
 
+from ledger.core.submission import StreamKey
 from ledger.store.index import IndexRow, LedgerBatch, LedgerIndexMixin
 from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from ledger.store.stream import RecordMapper, Stream, project_stream
 from ledger.store.url import StoreURL, parse_store_url
-from ledger.core.submission import StreamKey
 
 __all__ = ["LedgerApplication", "Store"]
 

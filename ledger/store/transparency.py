@@ -11,6 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.core.errors import ConfigurationError, NotFoundError, ProofError
+from ledger.core.identifiers import format_instant
+from ledger.core.keys import SigningKey
+from ledger.store import Store
 from ledger.tlog.checkpoint import (
     TIME_EXTENSION,
     Checkpoint,
@@ -23,12 +27,8 @@ from ledger.tlog.checkpoint import (
     split_note,
     verify_cosignature,
 )
-from ledger.core.errors import ConfigurationError, NotFoundError, ProofError
-from ledger.core.identifiers import format_instant
-from ledger.core.keys import SigningKey
 from ledger.tlog.merkle import consistency_proof, inclusion_proof, leaf_hash, root
 from ledger.tlog.proofs import ConsistencyProof, InclusionProof
-from ledger.store import Store
 from ledger.tlog.witness import AddCheckpointRequest
 
 __all__ = ["IssuedCheckpoint", "TransparencyLog", "default_origin", "operator_signer"]

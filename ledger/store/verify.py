@@ -29,16 +29,16 @@ from typing import Any
 import orjson
 
 from ledger.core.canonical import canonical, signing_bytes
-from ledger.tlog.checkpoint import NoteVerifier, open_checkpoint
+from ledger.core.chain import GENESIS_HASH
 from ledger.core.errors import LedgerError, NoteError
 from ledger.core.identifiers import instant_from_text
 from ledger.core.keys import b64decode_strict
+from ledger.core.registry import KeyRecord, Registry
+from ledger.core.submission import parse_line, stream_id
+from ledger.store import Store, StoreURL
+from ledger.tlog.checkpoint import NoteVerifier, open_checkpoint
 from ledger.tlog.merkle import leaf_hash, node_hash
 from ledger.tlog.merkle import root as merkle_root
-from ledger.core.registry import KeyRecord, Registry
-from ledger.store import Store, StoreURL
-from ledger.core.chain import GENESIS_HASH
-from ledger.core.submission import parse_line, stream_id
 
 __all__ = ["Failure", "VerifyReport", "verify_store"]
 

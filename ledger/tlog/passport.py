@@ -21,11 +21,11 @@ from typing import Any
 import orjson
 
 from ledger.core.canonical import canonical
-from ledger.tlog.checkpoint import TIME_EXTENSION, NoteVerifier, SignedCheckpoint, WitnessVerifier, open_checkpoint
 from ledger.core.chain import GENESIS_HASH, chain_hash
 from ledger.core.errors import IntegrityError, LedgerError, ProofError
 from ledger.core.registry import Registry
 from ledger.core.submission import Submission, parse_line
+from ledger.tlog.checkpoint import TIME_EXTENSION, NoteVerifier, SignedCheckpoint, WitnessVerifier, open_checkpoint
 from ledger.tlog.merkle import leaf_hash, verify_inclusion
 
 __all__ = ["KEY_EVENTS", "PASSPORT_FORMAT", "PassportSummary", "verify_passport"]

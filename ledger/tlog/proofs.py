@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.core.errors import NoteError, ProofError, RootMismatchError
 from ledger.tlog.checkpoint import (
     MAX_NOTE_BYTES,
     Checkpoint,
@@ -34,7 +35,6 @@ from ledger.tlog.checkpoint import (
     open_checkpoint,
     split_note,
 )
-from ledger.core.errors import NoteError, ProofError, RootMismatchError
 from ledger.tlog.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
 
 __all__ = [

@@ -32,6 +32,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ledger.core.errors import (
+    ConfigurationError,
+    LedgerError,
+    NoteError,
+    NotFoundError,
+    ProofError,
+    WitnessForkError,
+    WitnessRollbackError,
+    WitnessSizeMismatchError,
+)
 from ledger.tlog.checkpoint import (
     MAX_NOTE_BYTES,
     Checkpoint,
@@ -42,16 +52,6 @@ from ledger.tlog.checkpoint import (
     open_note,
     parse_signature_line,
     split_note,
-)
-from ledger.core.errors import (
-    ConfigurationError,
-    LedgerError,
-    NoteError,
-    NotFoundError,
-    ProofError,
-    WitnessForkError,
-    WitnessRollbackError,
-    WitnessSizeMismatchError,
 )
 from ledger.tlog.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 

@@ -28,9 +28,8 @@ from ledger.core.errors import (
     SubmissionError,
     VersionConflictError,
 )
-from ledger.write.gcpause import gc_paused
 from ledger.core.registry import Registry
-from ledger.write.signatures import PendingChecks, SignatureChecker, Verified
+from ledger.core.submission import Submission, parse_line
 from ledger.store import (
     DeadLetter,
     IndexEntry,
@@ -41,7 +40,8 @@ from ledger.store import (
     Store,
     Stream,
 )
-from ledger.core.submission import Submission, parse_line
+from ledger.write.gcpause import gc_paused
+from ledger.write.signatures import PendingChecks, SignatureChecker, Verified
 
 __all__ = ["MAX_CLOCK_SKEW_S", "LedgerService", "Outcome", "Receipt", "parse_lines"]
 

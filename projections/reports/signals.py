@@ -15,8 +15,8 @@ import orjson
 from ledger.core.identifiers import format_instant
 from projections.config import DAY_S, Thresholds
 from projections.framework.events import ref_json
-from projections.views.fraud import PATTERNS
 from projections.framework.geo import distance_km
+from projections.views.fraud import PATTERNS
 
 __all__ = ["duplicate_evidence", "post_replacement", "worker_signals"]
 

@@ -44,8 +44,8 @@ from projections.config import DAY_S
 from projections.framework.context import is_run_evidence
 from projections.framework.events import EventRef, LedgerEvent, instant, ref
 from projections.framework.findings import FINDING_COLUMNS, BookState, FindingFoldView
-from projections.framework.runner import FoldState
 from projections.framework.geo import distance_km, median_point
+from projections.framework.runner import FoldState
 from projections.framework.storage import Table
 
 __all__ = [

@@ -103,7 +103,7 @@ class InsuranceView(ElevatorFoldView):
 
 
 InsuranceView.handlers = {
-    **{t: InsuranceView._incident for t in _INCIDENT_TYPES},
+    **dict.fromkeys(_INCIDENT_TYPES, InsuranceView._incident),
     "PolicyIssued": InsuranceView._policy,
     "PremiumAdjusted": InsuranceView._policy,
     "ClaimFiled": InsuranceView._claim,

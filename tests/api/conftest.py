@@ -18,6 +18,7 @@ from tests.api.live import LiveServer, live_server
 from tests.api.world import ApiWorld
 from tests.conftest import _PG_PROBLEM, PG_URL
 
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Starlette's TestClient still drives httpx and says so; the tests are not the place to act on it."""
     if not config.pluginmanager.hasplugin("warnings"):

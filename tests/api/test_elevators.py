@@ -7,9 +7,9 @@ import hashlib
 import orjson
 import pytest
 
+from ledger.core.chain import GENESIS_HASH
 from ledger.tlog.checkpoint import NoteVerifier
 from ledger.tlog.passport import verify_passport
-from ledger.core.chain import GENESIS_HASH
 from tests.api.world import ELEVATOR_A, ELEVATOR_B, ApiWorld
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import orjson
 
-from ledger.tlog.checkpoint import WitnessSigner, open_checkpoint
 from ledger.adapters.keyfile import write_signing_key
 from ledger.store import Store
 from ledger.store.transparency import TransparencyLog
+from ledger.tlog.checkpoint import WitnessSigner, open_checkpoint
 from producers.publish.http import HttpPublisher
 from tests.api.live import REPO, LiveServer
 from tests.api.world import ELEVATOR_A, WITNESS_NAME

@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.http.services import Services
 from api.http.settings import Settings
-from ledger.tlog.checkpoint import WitnessSigner
+from ledger.adapters.keyfile import write_signing_key
 from ledger.core.identifiers import instant_from_text
 from ledger.core.keys import SigningKey
-from ledger.adapters.keyfile import write_signing_key
 from ledger.core.submission import parse_submission
+from ledger.tlog.checkpoint import WitnessSigner
 from producers.scenario import ELEVATOR_A, ELEVATOR_B, Scenario, build_scenario
 from producers.world import Org
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner, open_checkpoint
 from ledger.adapters.witness_client import CosignatureCollector, WitnessEndpoint, http_transport
 from ledger.core.errors import LedgerError
 from ledger.core.keys import SigningKey
 from ledger.store.transparency import TransparencyLog, operator_signer
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner, open_checkpoint
 from ledger.tlog.witness import InMemoryWitnessState, Witness, WitnessState, error_response
 from tests.api.live import free_port
 from tests.harness import Ledger

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.write.service import LedgerService
-from ledger.store import Store
 from ledger.core.chain import GENESIS_HASH
-from ledger.store.index import RegistryChangedError
 from ledger.core.submission import parse_submission
+from ledger.store import Store
+from ledger.store.index import RegistryChangedError
 from ledger.store.verify import verify_store
+from ledger.write.service import LedgerService
 from tests.harness import CODE, NOW, Ledger
 
 
@@ -176,7 +176,7 @@ def test_workers_starting_together_all_open_the_store(store_url: str) -> None:
         barrier.wait()
         try:
             Store(store_url).close()
-        except BaseException as e:  # noqa: BLE001 - collected and asserted below
+        except BaseException as e:
             failures.append(e)
 
     for _ in range(3):

@@ -11,17 +11,17 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import ConfigurationError, LedgerError
 from ledger.core.keys import SigningKey
-from ledger.tlog import merkle
-from ledger.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
-from ledger.tlog.passport import verify_passport
 from ledger.store.passport_export import build_passport
 from ledger.store.transparency import TransparencyLog
 from ledger.store.verify import verify_store
+from ledger.tlog import merkle
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
+from ledger.tlog.passport import verify_passport
 from ledger.tlog.witness import InMemoryWitnessState, Witness, parse_cosignature_response
-from ledger.adapters.witness_state import WitnessStateFile
 from tests.harness import CODE, Ledger
 from tests.unit import merkle_reference as ref
 

@@ -14,8 +14,8 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from ledger.adapters.kafka_ingest import IngestConfig, IngestStats, IngestWorker
-from ledger.write.signatures import SignatureChecker
 from ledger.store import Store
+from ledger.write.signatures import SignatureChecker
 from producers.publish import KafkaPublisher
 from producers.simulator import BadSubmissionRates, CityConfig, Simulation
 

@@ -11,12 +11,12 @@ import orjson
 import pytest
 from kafka import KafkaProducer
 
-from ledger.core.identifiers import format_instant
 from ledger.adapters.kafka_ingest import IngestConfig, IngestWorker
+from ledger.core.identifiers import format_instant
 from ledger.core.keys import SigningKey
-from ledger.write.service import LedgerService, parse_lines
 from ledger.store import OffsetUpdate, Store, parse_store_url
 from ledger.store.verify import verify_store
+from ledger.write.service import LedgerService, parse_lines
 from producers.client import Producer
 from producers.simulator import Simulation
 from tests.kafka.helpers import ingest, publish_city, read_topic, rewind_group, stored_event_ids

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from api.cli import main
-from ledger.core.keys import SigningKey
 from ledger.adapters.keyfile import write_signing_key
+from ledger.core.keys import SigningKey
 from producers.iot import terminal_message
 
 

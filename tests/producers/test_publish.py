@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.write.service import LedgerService
 from ledger.store import Store
+from ledger.write.service import LedgerService
 from producers.publish import HttpPublisher, LedgerPublisher, PublishError
 from producers.scenario import Scenario
 

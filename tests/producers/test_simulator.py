@@ -17,10 +17,10 @@ import pytest
 
 from ledger.core.identifiers import instant_from_text
 from ledger.core.maintenance_items import ITEMS
-from ledger.write.service import LedgerService
-from ledger.write.signatures import SignatureChecker
 from ledger.store import Store
 from ledger.store.verify import verify_store
+from ledger.write.service import LedgerService
+from ledger.write.signatures import SignatureChecker
 from producers.simulator import BadSubmissionRates, CityConfig, FraudRates, Simulation, simulate_to_file
 
 ROOT = Path(__file__).resolve().parents[2]

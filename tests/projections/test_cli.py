@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from api.cli import main
-from ledger.write.service import LedgerService
 from ledger.store import Store
+from ledger.write.service import LedgerService
 from producers.scenario import ELEVATOR_A, Scenario
 
 

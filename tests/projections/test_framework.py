@@ -14,12 +14,12 @@ import psycopg
 import pytest
 
 from ledger.core.identifiers import instant_from_text
-from ledger.write.service import LedgerService
 from ledger.store import Store
+from ledger.write.service import LedgerService
 from producers.scenario import ELEVATOR_A, ELEVATOR_B, Scenario
 from projections.framework.runner import ElevatorFoldView, ProjectionRunner, RunReport
-from projections.service import Projections, default_views
 from projections.framework.storage import ProjectionConflictError
+from projections.service import Projections, default_views
 from tests.harness import CODE, NOW
 from tests.projections.conftest import City
 
@@ -213,4 +213,4 @@ def _unhashed(value: Any) -> Any:
 def test_clock_is_injected(city: City) -> None:
     city.in_service()
     assert city.project().dossier(CODE)["as_of"] == "2026-01-01T00:00:00Z"
-    assert NOW == instant_from_text("2026-01-01T00:00:00Z")
+    assert instant_from_text("2026-01-01T00:00:00Z") == NOW

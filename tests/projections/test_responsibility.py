@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from ledger.core.errors import NotFoundError
-from ledger.write.service import LedgerService
 from ledger.store import Store
+from ledger.write.service import LedgerService
 from producers.scenario import ELEVATOR_A, Scenario
 from tests.harness import CODE
 from tests.projections.conftest import City, t

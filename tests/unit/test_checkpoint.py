@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ledger.core.errors import ConfigurationError, NoteError
 from ledger.tlog.checkpoint import (
     MAX_SIGNATURES,
     Checkpoint,
@@ -30,7 +31,6 @@ from ledger.tlog.checkpoint import (
     split_note,
     verify_cosignature,
 )
-from ledger.core.errors import ConfigurationError, NoteError
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "checkpoint"
 

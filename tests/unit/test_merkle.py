@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.tlog import merkle as M
 from ledger.core.errors import ProofError, RootMismatchError
+from ledger.tlog import merkle as M
 from tests.unit import merkle_reference as ref
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ledger.core.errors import IntegrityError, NoteError, ProofError, RootMismatchError
 from ledger.tlog import merkle as M
 from ledger.tlog.checkpoint import (
     Checkpoint,
@@ -21,7 +22,6 @@ from ledger.tlog.checkpoint import (
     cosign,
     sign_note,
 )
-from ledger.core.errors import IntegrityError, NoteError, ProofError, RootMismatchError
 from ledger.tlog.proofs import (
     ConsistencyProof,
     InclusionProof,

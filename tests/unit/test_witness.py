@@ -10,16 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.tlog import merkle as M
-from ledger.tlog.checkpoint import (
-    Checkpoint,
-    NoteSigner,
-    WitnessSigner,
-    add_signatures,
-    open_checkpoint,
-    sign_note,
-    verify_cosignature,
-)
+from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import (
     ConfigurationError,
     LedgerError,
@@ -30,8 +21,25 @@ from ledger.core.errors import (
     WitnessRollbackError,
     WitnessSizeMismatchError,
 )
-from ledger.tlog.witness import AddCheckpointRequest, InMemoryWitnessState, Witness, WitnessState, error_response, parse_add_checkpoint, parse_cosignature_response
-from ledger.adapters.witness_state import WitnessStateFile
+from ledger.tlog import merkle as M
+from ledger.tlog.checkpoint import (
+    Checkpoint,
+    NoteSigner,
+    WitnessSigner,
+    add_signatures,
+    open_checkpoint,
+    sign_note,
+    verify_cosignature,
+)
+from ledger.tlog.witness import (
+    AddCheckpointRequest,
+    InMemoryWitnessState,
+    Witness,
+    WitnessState,
+    error_response,
+    parse_add_checkpoint,
+    parse_cosignature_response,
+)
 
 ORIGIN = "liftledger.example/log"
 LOG = NoteSigner.from_seed(ORIGIN, bytes(range(32)))

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from api.http.sql import StoreSQL
 from ledger.core.errors import LedgerError
 from ledger.core.registry import Registry
-from ledger.write.service import LedgerService, Outcome
-from ledger.store import Store
 from ledger.core.submission import Submission
+from ledger.store import Store
 from ledger.store.transparency import TransparencyLog
+from ledger.write.service import LedgerService, Outcome
 
 __all__ = ["LedgerContext"]
 

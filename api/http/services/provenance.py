@@ -20,15 +20,15 @@ import orjson
 
 from api.http.services.access import ElevatorRows
 from api.http.services.context import LedgerContext
-from ledger.tlog.checkpoint import open_checkpoint
+from ledger.core.chain import GENESIS_HASH
 from ledger.core.errors import LedgerError, NotFoundError
 from ledger.core.identifiers import format_instant
-from ledger.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from ledger.core.registry import Registry
-from ledger.store import IndexRow
-from ledger.core.chain import GENESIS_HASH
 from ledger.core.submission import parse_line
+from ledger.store import IndexRow
 from ledger.store.verify import VerifyReport, verify_store
+from ledger.tlog.checkpoint import open_checkpoint
+from ledger.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
 
 __all__ = ["EventFilter", "ProvenanceService", "RecordCheck", "StoreVerification"]
 
@@ -226,7 +226,7 @@ class StoreVerification:
             run.state = "done"
         except LedgerError as e:
             run.error, run.state = e.to_dict(), "failed"
-        except Exception as e:  # noqa: BLE001 — a background job must record why it stopped, not vanish
+        except Exception as e:
             run.error, run.state = {"code": "internal.error", "message": type(e).__name__}, "failed"
         finally:
             run.finished_at = self.ctx.now()

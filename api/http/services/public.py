@@ -26,10 +26,10 @@ from api.http.services.access import AccessService
 from api.http.services.analytics import AnalyticsService
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
+from ledger.adapters.keyfile import load_signing_key
 from ledger.core.errors import AuthorizationError, ConfigurationError, KeyStateError, SignatureError
 from ledger.core.identifiers import format_instant, instant_from_text, local_date
 from ledger.core.keys import SigningKey
-from ledger.adapters.keyfile import load_signing_key
 from ledger.core.submission import parse_submission
 from producers.client import Producer
 

@@ -17,16 +17,16 @@ from typing import Any
 from api.http.errors import ServiceUnavailable
 from api.http.services.context import LedgerContext
 from api.http.settings import Settings
-from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.adapters.keyfile import load_signing_key
+from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import ConflictError, LedgerError, NotFoundError
 from ledger.core.identifiers import format_instant
-from ledger.adapters.keyfile import load_signing_key
-from ledger.tlog.merkle import inclusion_proof
 from ledger.store.passport_export import build_passport
-from ledger.tlog.proofs import TlogProof
 from ledger.store.transparency import IssuedCheckpoint
+from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.tlog.merkle import inclusion_proof
+from ledger.tlog.proofs import TlogProof
 from ledger.tlog.witness import Witness, error_response
-from ledger.adapters.witness_state import WitnessStateFile
 
 __all__ = ["TransparencyService", "WitnessAnswer"]
 

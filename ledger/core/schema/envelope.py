@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SkipValidation, StringConstraints, ValidationError

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ledger.core.schema.types import USCC, Code, Day, EventRef, Fen, Name, Omittable, Payload, RegistrationCode, Strict, Text
+from ledger.core.schema.types import (
+    USCC,
+    Code,
+    Day,
+    EventRef,
+    Fen,
+    Name,
+    Omittable,
+    Payload,
+    RegistrationCode,
+    Strict,
+    Text,
+)
 from ledger.core.vocabulary import SiteCategory
 
 __all__ = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -14,11 +13,11 @@ from ledger.core.vocabulary import Tier
 
 __all__ = [
     "GeoPoint",
-    "Measurement",
     "MaintenanceContractSigned",
     "MaintenanceContractTerminated",
     "MaintenanceCountersigned",
     "MaintenancePerformed",
+    "Measurement",
 ]
 
 

@@ -7,7 +7,6 @@ the log is the fold of the registry events before it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator

@@ -22,6 +22,7 @@ from ledger.core.identifiers import (
 )
 
 __all__ = [
+    "USCC",
     "Code",
     "Count",
     "Day",
@@ -38,7 +39,6 @@ __all__ = [
     "Sha256Hex",
     "Strict",
     "Text",
-    "USCC",
 ]
 
 
