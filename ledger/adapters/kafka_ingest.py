@@ -21,8 +21,9 @@ by the service (decided again, never forked); an offset conflict — another wor
 the group rebalanced — makes this worker re-read the stored offsets and apply only what is left. SIGTERM (via
 :meth:`IngestWorker.stop`) lets the current batch finish, commits, and leaves the group cleanly.
 
-Kafka transactions are not used: the exactly-once effect comes from the store, which works with any broker
-(LIBRARIES.md §3). This module is the only place in ``ledger/`` that imports kafka-python.
+Kafka transactions are not used: the exactly-once effect comes from the store, which works with any broker (on
+Tansu 0.6.0 a ``read_committed`` consumer still saw an aborted record: docs/ARCHITECTURE.md §8). This module is
+the only place in ``ledger/`` that imports kafka-python.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class IngestConfig:
     dlq_topic: str | None = None  # None: "<topic>.dlq"; "" disables relaying (letters stay in the store)
     batch_size: int = 2000
     poll_timeout_ms: int = 500
-    session_timeout_ms: int = 6000  # DESIGN.md §5: group joins take about half of it
+    session_timeout_ms: int = 6000  # docs/ARCHITECTURE.md §8: group joins take about half of it
     heartbeat_interval_ms: int = 2000
     max_poll_interval_ms: int = 60000
     client_id: str = "liftledger-ingest"

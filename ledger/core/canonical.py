@@ -1,4 +1,4 @@
-"""Canonical bytes: the one encoding that is signed and hashed (docs/FORMAT.md §2).
+"""Canonical bytes: the one encoding that is signed and hashed (docs/FORMAT.md §I.1).
 
 Signed data is JSON restricted to what every language agrees on — objects with string keys, arrays, strings,
 integers within ±(2^53 − 1), ``true`` and ``false``. No floats and no ``null`` (absent optional fields are omitted).

@@ -1,11 +1,11 @@
-"""Signature checking for a batch, optionally on several threads.
+"""Signature checking for a batch, on worker processes or threads.
 
-Ed25519 verification is the ingest ceiling (~100-170 µs each, LIBRARIES.md §5). So while a batch is parsed and
-decided on the main thread, :meth:`SignatureChecker.start` verifies every signature whose key the registry
-already knows on other cores — worker processes (the public key, signature and message travel as bytes; each
-worker keeps its parsed keys), or threads where processes are not wanted. The sequential decision step then only
-looks the answer up, after checking it was computed with the very key the registry names. Keys introduced inside
-the same batch are verified inline.
+Ed25519 verification is the ingest ceiling (4.5-6k a second per core, docs/ARCHITECTURE.md §8). So while a batch is
+parsed and decided on the main thread, :meth:`SignatureChecker.start` verifies every signature whose key the
+registry already knows on other cores — worker processes (the public key, signature and message travel as bytes;
+each worker keeps its parsed keys), or threads where processes are not wanted. The sequential decision step then
+only looks the answer up, after checking it was computed with the very key the registry names. Keys introduced
+inside the same batch are verified inline.
 """
 
 from __future__ import annotations

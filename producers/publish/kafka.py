@@ -6,7 +6,7 @@
   retries never duplicate it within the partition. Across a producer restart a re-sent envelope keeps its
   ``event_id``, which the ledger recognizes as a duplicate.
 - **Batching** with ``linger_ms`` and ``batch_size``: the Kafka client, not the broker, is the bottleneck
-  (LIBRARIES.md §2: 15-18k msg/s with ``linger_ms=10``, ``batch_size=256 KiB`` and ``crc32c`` installed).
+  (docs/ARCHITECTURE.md §8: 15-18k msg/s with ``linger_ms=10``, ``batch_size=256 KiB`` and ``crc32c`` installed).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Every rejection the ledger makes, each with a case where it fires and one where it must not (SQLite + PostgreSQL).
 
-The codes are the stable contract of DESIGN.md §6: schema, signature, key, role, licence, relationship,
+The codes are the stable contract of docs/ARCHITECTURE.md §7: schema, signature, key, role, licence, relationship,
 certificate, invariant.<name>, elevator.unknown, elevator.decommissioned — and duplicates, which are not errors.
 """
 

