@@ -210,8 +210,8 @@ def test_every_source_tag_is_in_the_source_list() -> None:
 
 @pytest.mark.parametrize(("text", "resolves"), [
     ("ledger/core/elevator.py", True), ("docs/DOMAIN.md", True), ("tests/vectors/", True),
-    ("benchmarks/results/report.md", True), ("ledger/passport.py", False), ("docs/DESIGN.md", False),
-])
+    ("benchmarks/results/report.md", True), ("ledger/" + "passport.py", False), ("docs/" + "DESIGN.md", False),
+])  # the missing ones are built by concatenation, or the scan of this very file would find them
 def test_path_check_tells_present_from_missing(text: str, resolves: bool) -> None:
     assert path_resolves(text) is resolves
 
@@ -219,7 +219,7 @@ def test_path_check_tells_present_from_missing(text: str, resolves: bool) -> Non
 @pytest.mark.parametrize(("text", "resolves"), [
     ("ledger.tlog.checkpoint.open_checkpoint", True), ("projections.framework.events", True),
     ("ledger.write.service.LedgerService.append", True), ("ledger.passport", False),
-    ("ledger.tlog.checkpoint.no_such_function", False),
+    ("ledger.tlog.checkpoint.no_such_function", False),  # (not in backquotes, so the scan does not see them)
 ])
 def test_module_check_tells_present_from_missing(text: str, resolves: bool) -> None:
     assert dotted_resolves(text) is resolves
@@ -227,8 +227,8 @@ def test_module_check_tells_present_from_missing(text: str, resolves: bool) -> N
 
 @pytest.mark.parametrize(("text", "holds"), [
     ("docs/DOMAIN.md §0", True), ("docs/DOMAIN.md (c) 7", True), ("docs/DOMAIN.md (c) 2, 8, 10", True),
-    ("docs/DOMAIN.md (e) M1", True), ("docs/DOMAIN.md (f)", True), ("docs/DOMAIN.md (c) 16", False),
-    ("docs/DOMAIN.md (e) Z9", False), ("docs/DOMAIN.md §9", False),
+    ("docs/DOMAIN.md (e) M1", True), ("docs/DOMAIN.md (f)", True), ("docs/DOMAIN.md" + " (c) 16", False),
+    ("docs/DOMAIN.md" + " (e) Z9", False), ("docs/DOMAIN.md" + " §9", False),
 ])
 def test_domain_check_tells_present_from_missing(text: str, holds: bool) -> None:
     match = DOMAIN_CITE.search(text)
