@@ -1,4 +1,9 @@
-"""The ``liftledger`` command line. Each command group lives in its own module and registers its parsers here."""
+"""The ``liftledger`` command line. Each command group lives in its own module and registers its parsers here.
+
+Building the parser imports no heavy dependency: each command imports what it needs when it runs, so ``--help``
+starts at once and the offline verifiers (``verify-passport``, ``verify-proof``) need only the core dependencies
+(checked by tests/e2e/test_light_cli.py).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from api.cli import (
     transparency_commands,
 )
 from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from api.cli.output import err_console
+from api.cli.output import print_error
 from ledger.core.errors import ConfigurationError, LedgerError
 
 __all__ = ["build_parser", "main"]
@@ -38,10 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ConfigurationError as e:
-        err_console.print(f"liftledger: {e.code}: {e.message}")
+        print_error(f"liftledger: {e.code}: {e.message}")
         return EXIT_USAGE
     except LedgerError as e:
-        err_console.print(f"liftledger: {e.code}: {e.message}")
+        print_error(f"liftledger: {e.code}: {e.message}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ledger.store import DEFAULT_STORE, Store
+from ledger.store.url import DEFAULT_STORE
+
+if TYPE_CHECKING:
+    from ledger.store import Store
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "open_store", "store_argument"]
 
@@ -21,4 +25,6 @@ def store_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def open_store(args: argparse.Namespace) -> Store:
+    from ledger.store import Store
+
     return Store(getattr(args, "store", None))

@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, store_argument
 from api.cli.output import console
-from api.demo import run_demo
-from api.demo.city_section import simulated_city
-from api.demo.dashboard_section import dashboard
-from api.demo.ledger_section import scripted_lifecycle
-from api.demo.run import Section
-from api.demo.transparency_section import transparency
-from ledger.store import parse_store_url
+from ledger.store.url import parse_store_url
+
+if TYPE_CHECKING:
+    from api.demo.run import Section
 
 __all__ = ["register"]
 
@@ -32,9 +30,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from api.demo import run_demo
+    from api.demo.city_section import simulated_city
+    from api.demo.dashboard_section import dashboard
+    from api.demo.ledger_section import scripted_lifecycle
+    from api.demo.transparency_section import transparency
+
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="liftledger-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     url = parse_store_url(args.store or f"sqlite:///{workdir / 'demo.sqlite'}")
     first: Section = scripted_lifecycle if args.scripted else simulated_city(args.elevators, args.years, args.seed)
-    ok = run_demo(workdir, url, [first, transparency, dashboard], console)
+    ok = run_demo(workdir, url, [first, transparency, dashboard], console())
     return EXIT_OK if ok else EXIT_FAILED

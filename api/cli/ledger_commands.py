@@ -12,18 +12,9 @@ from typing import BinaryIO
 import orjson
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
-from api.cli.output import console, err_console, print_json, print_json_lines, progress_bar
-from ledger.adapters.keyfile import load_signing_key, write_signing_key
-from ledger.core.chain import GENESIS_HASH
+from api.cli.output import console, print_error, print_json, print_json_lines, progress_bar
 from ledger.core.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
 from ledger.core.identifiers import format_instant, uscc_check_char
-from ledger.core.keys import SigningKey
-from ledger.core.signing import new_event_id, sign_envelope
-from ledger.core.submission import MAX_LINE_BYTES, parse_submission
-from ledger.store.transparency import TransparencyLog
-from ledger.store.verify import verify_store
-from ledger.write.service import LedgerService
-from ledger.write.signatures import SignatureChecker
 
 __all__ = ["register"]
 
@@ -76,6 +67,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from ledger.adapters.keyfile import write_signing_key
+    from ledger.core.keys import SigningKey
+    from ledger.core.signing import new_event_id, sign_envelope
+    from ledger.core.submission import parse_submission
+    from ledger.store.transparency import TransparencyLog
+    from ledger.write.service import LedgerService
+
     with open_store(args) as store:
         if store.index.max_position() > 0:
             raise ConfigurationError(f"{store.url.display()} already holds a ledger; init only creates new ones")
@@ -107,6 +105,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_new(args: argparse.Namespace) -> int:
+    from ledger.adapters.keyfile import write_signing_key
+    from ledger.core.keys import SigningKey
+
     key = SigningKey.generate()
     write_signing_key(key, args.out, overwrite=args.force)
     print_json({"key_file": args.out, "key_id": key.key_id, "public_key": key.public.base64})
@@ -114,6 +115,10 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    from ledger.adapters.keyfile import load_signing_key
+    from ledger.core.signing import sign_envelope
+    from ledger.core.submission import parse_submission
+
     key = load_signing_key(args.key)
     failed = False
     for number, line in enumerate(_input_lines(sys.stdin.buffer), start=1):
@@ -127,11 +132,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
             parse_submission(signed)
         except orjson.JSONDecodeError as e:
             failed = True
-            err_console.print(f"line {number}: schema.invalid: not valid JSON: {e}")
+            print_error(f"line {number}: schema.invalid: not valid JSON: {e}")
             continue
         except LedgerError as e:
             failed = True
-            err_console.print(f"line {number}: {e.code}: {e.message}")
+            print_error(f"line {number}: {e.code}: {e.message}")
             continue
         sys.stdout.buffer.write(orjson.dumps(signed) + b"\n")
     sys.stdout.buffer.flush()
@@ -139,9 +144,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_append(args: argparse.Namespace) -> int:
+    from ledger.write.service import LedgerService
+    from ledger.write.signatures import SignatureChecker
+
     source: BinaryIO = sys.stdin.buffer if args.file == "-" else _open_input(args.file)
     total = None if args.file == "-" else Path(args.file).stat().st_size
-    show = args.progress or err_console.is_terminal
+    show = args.progress or sys.stderr.isatty()
     rejected = 0
     with open_store(args) as store, progress_bar("append", total, enabled=show) as bar:
         service = LedgerService(store, signatures=SignatureChecker(processes=args.workers))
@@ -172,6 +180,8 @@ def _open_input(path: str) -> BinaryIO:
 
 def _input_lines(source: BinaryIO) -> Iterator[bytes | LedgerError]:
     """Lines without their newline; an overlong or empty line becomes a SchemaError in its place."""
+    from ledger.core.submission import MAX_LINE_BYTES
+
     while True:
         line = source.readline(MAX_LINE_BYTES + 1)
         if not line:
@@ -186,6 +196,8 @@ def _input_lines(source: BinaryIO) -> Iterator[bytes | LedgerError]:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    from ledger.core.chain import GENESIS_HASH
+
     with open_store(args) as store:
         rows = store.index.stream_rows(args.stream)
         if not rows:
@@ -205,8 +217,10 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from ledger.store.verify import verify_store
+
     with open_store(args) as store:
-        show = not args.json and err_console.is_terminal
+        show = not args.json and sys.stderr.isatty()
         with progress_bar("verify", store.index.max_event_position(), enabled=show) as bar:
             report = verify_store(store.url, signatures=not args.no_signatures, workers=args.workers,
                                   progress=lambda done, total: bar.update(completed=done, total=total),
@@ -217,10 +231,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         summary = report.to_dict()
         what = "chains, index and Merkle log" + ("" if args.no_signatures else ", signatures and keys")
         if report.ok:
-            console.print(f"[green]OK[/green] verified {what}: {summary['events']} events in "
+            console().print(f"[green]OK[/green] verified {what}: {summary['events']} events in "
                           f"{summary['elevators']} elevators and {summary['organizations']} organizations, "
                           f"{summary['signatures_verified']} signatures, tree size {summary['tree_size']}, "
                           f"{summary['merkle_nodes']} Merkle nodes, {summary['seconds']} s")
         else:
-            console.print(f"[red]FAILED[/red] {report.failure}")
+            console().print(f"[red]FAILED[/red] {report.failure}")
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,21 +1,38 @@
-"""Output helpers shared by the CLI commands: JSON lines for machines, rich tables and bars for people."""
+"""Output helpers shared by the CLI commands: JSON lines for machines, rich tables and bars for people.
+
+rich is imported only when a command prints for people: JSON output, errors and ``--help`` go without it.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-__all__ = ["console", "err_console", "print_json", "print_json_lines", "progress_bar"]
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
-# Wide enough for the tables when the output goes to a file or a CI log rather than a terminal.
-console = Console(highlight=False, width=None if Console().is_terminal else 140)
-err_console = Console(stderr=True, highlight=False)
+__all__ = ["console", "print_error", "print_json", "print_json_lines", "progress_bar"]
+
+
+@cache
+def console() -> Console:
+    """The console on stdout for tables and summaries."""
+    from rich.console import Console
+
+    # Wide enough for the tables when the output goes to a file or a CI log rather than a terminal.
+    return Console(highlight=False, width=None if Console().is_terminal else 140)
+
+
+def print_error(text: str) -> None:
+    """One line on stderr, as is (no markup: a message may well contain brackets)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def print_json(value: Any) -> None:
@@ -36,15 +53,25 @@ def progress_bar(description: str, total: int | None, *, enabled: bool = True) -
     if not enabled:
         yield _NullProgress()
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=False) as progress:
+    with Progress(*columns, console=Console(stderr=True, highlight=False), transient=False) as progress:
         task = progress.add_task(description, total=total)
         yield _TaskHandle(progress, task)
 
 
 class _TaskHandle:
-    def __init__(self, progress: Progress, task: Any) -> None:
+    def __init__(self, progress: Progress, task: TaskID) -> None:
         self.progress, self.task = progress, task
 
     def advance(self, amount: int) -> None:

@@ -13,24 +13,21 @@ import argparse
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
-from api.cli.output import err_console, print_json, progress_bar
-from ledger.adapters.kafka_ingest import IngestConfig, IngestWorker
-from ledger.adapters.keyfile import load_signing_key
+from api.cli.output import print_error, print_json, progress_bar
 from ledger.core.errors import ConfigurationError, SchemaError
 from ledger.core.identifiers import format_instant
-from ledger.write.signatures import SignatureChecker
-from producers.client import Producer
-from producers.iot import IotAdapter, Terminal
-from producers.publish import KafkaPublisher, ensure_topic
-from producers.simulator import CityConfig, FraudRates, simulate_to_file, simulate_to_kafka, truth_path_for
-from producers.simulator.config import BadSubmissionRates, Rates
+
+if TYPE_CHECKING:
+    from producers.iot import Terminal
+    from producers.simulator import CityConfig, GroundTruth
 
 __all__ = ["register"]
 
@@ -49,46 +46,51 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _register_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    defaults = CityConfig()
+    # Options left out (None) keep the simulator's defaults (producers/simulator/config.py).
     p = sub.add_parser("simulate",
                        help="generate a synthetic city's signed lifecycle events (deterministic per seed)")
-    p.add_argument("--elevators", type=int, default=defaults.elevators)
-    p.add_argument("--years", type=int, default=defaults.years)
-    p.add_argument("--seed", type=int, default=defaults.seed)
-    p.add_argument("--end", default=defaults.end, help="the window's end date (exclusive), YYYY-MM-DD")
+    p.add_argument("--elevators", type=int)
+    p.add_argument("--years", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--end", help="the window's end date (exclusive), YYYY-MM-DD")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="write JSON lines here (- for stdout)")
     target.add_argument("--kafka", metavar="HOST:PORT", help="publish to this Kafka cluster instead")
     p.add_argument("--topic", help="the Kafka topic (with --kafka)")
     p.add_argument("--partitions", type=int, default=3, help="partitions if the topic must be created")
     p.add_argument("--truth", help="where the ground truth goes (default: beside --out, or <topic>.truth.json)")
-    p.add_argument("--bad-rate", type=float, default=defaults.bad.rate,
-                   help="injected bad submissions per elevator event")
+    p.add_argument("--bad-rate", type=float, help="injected bad submissions per elevator event")
     p.add_argument("--fraud-scale", type=float, default=1.0, help="multiply every fraud rate")
     p.add_argument("--false-maintenance", metavar="A=R,B=R,C=R,D=R",
                    help="fabricated maintenance records per grade (default A=0.005,B=0.015,C=0.05,D=0.08)")
     p.add_argument("--repair-fund-rate", type=float, help="repair-fund fraud per elevator-year")
     p.add_argument("--part-substitution-rate", type=float, help="share of replacements with non-OEM parts")
     p.add_argument("--bypass-rate", type=float, help="share of monitored units with a bypassed safety circuit")
-    p.add_argument("--iot-share", type=float, default=defaults.rates.iot_share)
+    p.add_argument("--iot-share", type=float, help="share of elevators with an IoT terminal")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
     p.set_defaults(run=cmd_simulate)
 
 
 def city_config(args: argparse.Namespace) -> CityConfig:
-    fraud = FraudRates()
+    from producers.simulator.config import CityConfig
+
+    defaults = CityConfig()
+    fraud = defaults.fraud
     if args.false_maintenance:
-        fraud = FraudRates(_grade_rates(args.false_maintenance), fraud.repair_fund, fraud.part_substitution,
-                           fraud.bypass)
-    overrides = {"repair_fund": args.repair_fund_rate, "part_substitution": args.part_substitution_rate,
-                 "bypass": args.bypass_rate}
-    fraud = FraudRates(fraud.false_maintenance, *(overrides[name] if overrides[name] is not None
-                                                  else getattr(fraud, name) for name in overrides))
-    return CityConfig(
-        elevators=args.elevators, years=args.years, seed=args.seed, end=args.end,
-        rates=Rates(iot_share=args.iot_share), fraud=fraud.scaled(args.fraud_scale),
-        bad=BadSubmissionRates(rate=args.bad_rate),
+        fraud = replace(fraud, false_maintenance=_grade_rates(args.false_maintenance))
+    fraud = replace(fraud, **_given({"repair_fund": args.repair_fund_rate,
+                                     "part_substitution": args.part_substitution_rate, "bypass": args.bypass_rate}))
+    return replace(
+        defaults, **_given({"elevators": args.elevators, "years": args.years, "seed": args.seed, "end": args.end}),
+        rates=replace(defaults.rates, **_given({"iot_share": args.iot_share})),
+        bad=replace(defaults.bad, **_given({"rate": args.bad_rate})),
+        fraud=fraud.scaled(args.fraud_scale),
     )
+
+
+def _given(options: dict[str, Any]) -> dict[str, Any]:
+    """The options given on the command line; the others keep their dataclass defaults."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _grade_rates(text: str) -> dict[str, float]:
@@ -102,8 +104,10 @@ def _grade_rates(text: str) -> dict[str, float]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from producers.simulator.run import simulate_to_file, truth_path_for
+
     config = city_config(args)
-    show = args.progress or err_console.is_terminal
+    show = args.progress or sys.stderr.isatty()
     with progress_bar("simulating", None, enabled=show) as bar:
         def progress(now: int, records: int, start: int, end: int) -> None:
             bar.update(completed=max(0, min(now, end) - start) // 86400, total=(end - start) // 86400)
@@ -119,13 +123,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     summary = {"records": truth.records, "bad_submissions": len(truth.bad_submissions),
                "fraud_cases": len(truth.fraud), "truth": str(truth_path), "window": truth.config["window"]}
     if args.out == "-":
-        err_console.print(orjson.dumps(summary).decode())
+        print_error(orjson.dumps(summary).decode())
     else:
         print_json(summary)
     return EXIT_OK
 
 
-def _simulate_to_kafka(args: argparse.Namespace, config: CityConfig, progress: Any) -> Any:
+def _simulate_to_kafka(args: argparse.Namespace, config: CityConfig,
+                       progress: Callable[[int, int, int, int], None]) -> GroundTruth:
+    from producers.publish import KafkaPublisher, ensure_topic
+    from producers.simulator.run import simulate_to_kafka
+
     if not args.topic:
         raise ConfigurationError("--kafka needs --topic")
     ensure_topic(args.kafka, args.topic, args.partitions)
@@ -137,7 +145,7 @@ def _simulate_to_kafka(args: argparse.Namespace, config: CityConfig, progress: A
 
 
 def _register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    defaults = IngestConfig("", "", "")
+    # Options left out (None) keep the worker's defaults (ledger/adapters/kafka_ingest.py IngestConfig).
     p = sub.add_parser("ingest", help="consume signed events from Kafka into the ledger (a consumer-group member)")
     store_argument(p)
     p.add_argument("--kafka", required=True, metavar="HOST:PORT", help="bootstrap servers (comma-separated)")
@@ -146,26 +154,31 @@ def _register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     dlq = p.add_mutually_exclusive_group()
     dlq.add_argument("--dlq-topic", help="dead-letter topic (default: <topic>.dlq)")
     dlq.add_argument("--no-dlq", action="store_true", help="keep dead letters in the store only")
-    p.add_argument("--batch", type=int, default=defaults.batch_size, help="records per batch (one transaction)")
+    p.add_argument("--batch", type=int, help="records per batch (one transaction)")
     p.add_argument("--workers", type=int, default=2,
                    help="processes that check signatures while batches are fetched, parsed and decided (0: inline)")
-    p.add_argument("--session-timeout-ms", type=int, default=defaults.session_timeout_ms)
-    p.add_argument("--max-poll-interval-ms", type=int, default=defaults.max_poll_interval_ms)
-    p.add_argument("--report-every", type=float, default=defaults.report_every_s, metavar="SECONDS",
+    p.add_argument("--session-timeout-ms", type=int)
+    p.add_argument("--max-poll-interval-ms", type=int)
+    p.add_argument("--report-every", type=float, metavar="SECONDS",
                    help="report throughput and lag (JSON lines on stderr) this often")
     p.add_argument("--exit-when-idle", type=float, metavar="SECONDS",
                    help="stop once caught up and idle this long (default: run until SIGTERM)")
-    p.add_argument("--client-id", default=defaults.client_id)
+    p.add_argument("--client-id")
     p.set_defaults(run=cmd_ingest)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ledger.adapters.kafka_ingest import IngestConfig, IngestWorker
+    from ledger.write.signatures import SignatureChecker
+
     config = IngestConfig(
         bootstrap=args.kafka, topic=args.topic, group=args.group, dlq_topic="" if args.no_dlq else args.dlq_topic,
-        batch_size=args.batch, session_timeout_ms=args.session_timeout_ms,
-        heartbeat_interval_ms=max(500, args.session_timeout_ms // 3), max_poll_interval_ms=args.max_poll_interval_ms,
-        client_id=args.client_id, report_every_s=args.report_every, exit_when_idle_s=args.exit_when_idle,
+        exit_when_idle_s=args.exit_when_idle,
+        **_given({"batch_size": args.batch, "session_timeout_ms": args.session_timeout_ms,
+                  "max_poll_interval_ms": args.max_poll_interval_ms, "client_id": args.client_id,
+                  "report_every_s": args.report_every}),
     )
+    config = replace(config, heartbeat_interval_ms=max(500, config.session_timeout_ms // 3))
     with open_store(args) as store:
         worker = IngestWorker(store, config, signatures=SignatureChecker(processes=args.workers), report=_report)
         previous = {sig: signal.signal(sig, lambda *_: worker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -187,6 +200,8 @@ def _report(event: dict[str, Any]) -> None:
 
 
 def cmd_iot(args: argparse.Namespace) -> int:
+    from producers.iot import IotAdapter
+
     adapter = IotAdapter(_load_terminals(args.terminals))
     rejected = 0
     out = sys.stdout.buffer
@@ -194,7 +209,7 @@ def cmd_iot(args: argparse.Namespace) -> int:
         if isinstance(result, SchemaError):
             rejected += 1
             where = f" (at {result.path})" if result.path else ""
-            err_console.print(f"line {number}: {result.code}: {result.message}{where}")
+            print_error(f"line {number}: {result.code}: {result.message}{where}")
             continue
         out.write(orjson.dumps(result) + b"\n")
     out.flush()
@@ -202,6 +217,10 @@ def cmd_iot(args: argparse.Namespace) -> int:
 
 
 def _load_terminals(path: str) -> list[Terminal]:
+    from ledger.adapters.keyfile import load_signing_key
+    from producers.client import Producer
+    from producers.iot import Terminal
+
     try:
         entries = orjson.loads(Path(path).read_bytes())
     except (OSError, orjson.JSONDecodeError) as e:
@@ -219,7 +238,7 @@ def _load_terminals(path: str) -> list[Terminal]:
 
 def _lines(path: str) -> Iterator[bytes]:
     source = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
-    for line in source:
-        line = line.strip()
+    for raw in source:
+        line = raw.strip()
         if line:
             yield line

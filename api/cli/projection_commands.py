@@ -11,19 +11,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Group
-
-from api.cli import tables
 from api.cli.common import EXIT_OK, open_store, store_argument
 from api.cli.output import console, print_json, progress_bar
 from ledger.core.errors import ConfigurationError
-from projections.service import VIEW_NAMES, Projections, parse_at
+
+if TYPE_CHECKING:
+    from projections.service import Projections
 
 __all__ = ["register"]
 
-Handler = Callable[[Projections, argparse.Namespace], tuple[Any, Any]]
+# A query: the projections' JSON-ready answer and its readable tables (api/cli/tables.py, imported when it runs).
+Handler = Callable[["Projections", argparse.Namespace], tuple[Any, Any]]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _at(p)
     p = _command(sub, "responsibility", "ranked responsibility with evidence, for an incident or an elevator at T",
                  _responsibility)
-    p.add_argument("--incident", metavar="EVENT_ID", default=None, help="a fault, entrapment, claim, accident or hazard")
+    p.add_argument("--incident", metavar="EVENT_ID", default=None,
+                   help="a fault, entrapment, claim, accident or hazard")
     p.add_argument("--elevator", metavar="CODE", default=None)
     _at(p)
     p = _command(sub, "kpis", "seed KPIs per month × district × maintainer, against their targets", _kpis)
@@ -54,8 +55,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _at(p)
     p = sub.add_parser("rebuild", help="drop views and rebuild them from position 0 of the log")
     store_argument(p)
-    p.add_argument("--view", action="append", choices=VIEW_NAMES, default=None,
-                   help="rebuild only this view (repeatable); default: all")
+    # Projections.rebuild checks the names (argument.view, listing the views): parsing needs no projections.
+    p.add_argument("--view", action="append", default=None, metavar="NAME",
+                   help="rebuild only this view (repeatable; an unknown name is refused with the list); default: all")
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
     p.set_defaults(run=cmd_rebuild)
 
@@ -75,6 +77,8 @@ def _at(p: argparse.ArgumentParser) -> None:
 
 
 def _query(args: argparse.Namespace, handler: Handler) -> int:
+    from projections.service import Projections
+
     with open_store(args) as store:
         projections = Projections(store)
         _catch_up(projections, quiet=args.json)
@@ -82,7 +86,7 @@ def _query(args: argparse.Namespace, handler: Handler) -> int:
     if args.json:
         print_json(data)
     else:
-        console.print(view)
+        console().print(view)
     return EXIT_OK
 
 
@@ -93,16 +97,25 @@ def _catch_up(projections: Projections, *, quiet: bool) -> None:
 
 
 def _dossier(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+    from projections.service import parse_at
+
     data = p.dossier(args.code, at=parse_at(args.at))
     return data, tables.dossier_tables(data)
 
 
 def _alerts(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+    from projections.service import parse_at
+
     data = p.alerts(open_only=args.open_only, code=args.elevator, at=parse_at(args.at))
     return data, tables.alerts_table(data, "open alerts" if args.open_only else "alerts")
 
 
 def _responsibility(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+    from projections.service import parse_at
+
     at = parse_at(args.at)
     if args.incident is None and (args.elevator is None or at is None):
         raise ConfigurationError("give --incident EVENT_ID, or --elevator CODE with --at T", code="argument.missing")
@@ -114,31 +127,49 @@ def _responsibility(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]
 
 
 def _kpis(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+
     data = p.kpis(month=args.month, district=args.district)
     return data, tables.kpi_tables(data)
 
 
 def _credit(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from rich.console import Group
+
+    from api.cli import tables
+    from projections.service import parse_at
+
     data = p.credit(at=parse_at(args.at))
     return data, Group(tables.credit_table(data), tables.blacklist_table(data["blacklist"]))
 
 
 def _quality(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+    from projections.service import parse_at
+
     data = p.quality(at=parse_at(args.at))
     return data, tables.quality_table(data)
 
 
 def _claims(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+    from projections.service import parse_at
+
     data = p.claims(args.code, at=parse_at(args.at))
     return data, tables.claims_tables(data)
 
 
 def _fraud(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
+    from api.cli import tables
+    from projections.service import parse_at
+
     data = p.fraud(code=args.elevator, at=parse_at(args.at))
     return data, tables.fraud_table(data)
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from projections.service import Projections
+
     with open_store(args) as store:
         projections = Projections(store, flush_every=50_000)
         total = store.index.max_position()
@@ -148,6 +179,6 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         print_json(report.to_dict())
     else:
         views = ", ".join(args.view) if args.view else "all views"
-        console.print(f"rebuilt {views}: {report.events} events in {report.seconds:.2f} s "
+        console().print(f"rebuilt {views}: {report.events} events in {report.seconds:.2f} s "
                       f"({report.rate:,.0f} events/s), {report.rows} rows written")
     return EXIT_OK

@@ -10,14 +10,15 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.cli.common import EXIT_OK, open_store, store_argument
 from api.cli.output import console, print_json
-from api.http.auth import ROLES
-from api.http.services.access import AccessService
-from api.http.services.context import LedgerContext
-from api.http.settings import Settings
 from ledger.core.identifiers import format_instant
+from ledger.core.vocabulary import ROLE_LABELS
+
+if TYPE_CHECKING:
+    from api.http.services.access import AccessService
 
 __all__ = ["register"]
 
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = tsub.add_parser("issue", help="issue a token for an organization in one role; printed once")
     store_argument(p)
     p.add_argument("--org", required=True, help="the organization's 统一社会信用代码")
-    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--role", required=True, choices=tuple(ROLE_LABELS))  # api.http.auth.ROLES, without FastAPI
     p.add_argument("--label", default="", help="a note: who holds it, what for")
     p.set_defaults(run=cmd_tokens_issue)
     p = tsub.add_parser("revoke", help="revoke a token by its id (tok_…); effective on the next request")
@@ -66,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.http.app import create_app
+    from api.http.settings import Settings
 
     settings = Settings.from_env(
         store=args.store, platform_key=args.platform_key, platform_org=args.platform_org,
@@ -79,6 +81,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _access(args: argparse.Namespace) -> Iterator[AccessService]:
+    from api.http.services.access import AccessService
+    from api.http.services.context import LedgerContext
+
     with open_store(args) as store:
         yield AccessService(LedgerContext(store))
 
@@ -106,5 +111,5 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in records:
         state = "active" if r.active else f"revoked {format_instant(r.revoked_at or 0)}"
-        console.print(f"{r.token_id}  {r.org}  {r.role:<16} {state:<30} {r.label}")
+        console().print(f"{r.token_id}  {r.org}  {r.role:<16} {state:<30} {r.label}")
     return EXIT_OK

@@ -105,9 +105,9 @@ def dossier_tables(d: Mapping[str, Any]) -> RenderableType:
                    "in force", "note")
     for c in d["components"]:
         w = c["warranty"]
-        comps.add_row(c["kind"], c["serial"], c.get("maker") or c.get("maker_org") or "—", "yes" if c["oem"] else "no",
-                      c.get("type_test_cert") or "—", w["effective_until"] or "—", "yes" if w["in_force"] else "no",
-                      w["note"] or "")
+        comps.add_row(c["kind"], c["serial"], c.get("maker") or c.get("maker_org") or "—",
+                      "yes" if c["oem"] else "no", c.get("type_test_cert") or "—", w["effective_until"] or "—",
+                      "yes" if w["in_force"] else "no", w["note"] or "")
     if d["components"]:
         parts.append(comps)
     if d["open_hazards"]:
@@ -212,13 +212,13 @@ def quality_table(result: Mapping[str, Any]) -> Table:
                    "faults/unit-year", "manufacturer", "model", "units", "unit-years", "faults/unit-yr", "index",
                    "mean age", "life/design", "grade")
     for m in result["models"]:
-        table.add_row(m["manufacturer_name"] or m["manufacturer"], m["model"], str(m["units"]), f"{m['unit_years']:.1f}",
-                      str(m["faults_per_unit_year"]), str(m["fault_rate_index"]), str(m["mean_age_years"] or "—"),
-                      str(m["service_life_to_design_life"] or "—"), m["grade"])
+        table.add_row(m["manufacturer_name"] or m["manufacturer"], m["model"], str(m["units"]),
+                      f"{m['unit_years']:.1f}", str(m["faults_per_unit_year"]), str(m["fault_rate_index"]),
+                      str(m["mean_age_years"] or "—"), str(m["service_life_to_design_life"] or "—"), m["grade"])
     return table
 
 
-# --- insurance, fraud ------------------------------------------------------------------------------------------------
+# --- insurance, fraud -----------------------------------------------------------------------------------------------
 
 
 def claims_tables(result: Mapping[str, Any]) -> RenderableType:
@@ -233,11 +233,12 @@ def claims_tables(result: Mapping[str, Any]) -> RenderableType:
                        f"{c['reserve_fen'] / 100:.2f}", c["outcome"] or "open",
                        "—" if c["paid_fen"] is None else f"{c['paid_fen'] / 100:.2f}", _short(c["incidents"], 2))
     prem = result["premium"]
-    factors = _table(f"premium: ¥{prem['base_fen'] / 100:.2f} × {prem['coefficient']} = ¥{prem['premium_fen'] / 100:.2f}"
-                     f" ({prem['formula']})", "factor", "value", "because")
+    factors = _table(f"premium: ¥{prem['base_fen'] / 100:.2f} × {prem['coefficient']} = "
+                     f"¥{prem['premium_fen'] / 100:.2f} ({prem['formula']})", "factor", "value", "because")
     for f in prem["factors"]:
         basis = {k: v for k, v in f["basis"].items() if k != "claims"}
-        factors.add_row(f"{f['label']} ({f['factor']})", f"{f['value']}", ", ".join(f"{k}={v}" for k, v in basis.items()))
+        factors.add_row(f"{f['label']} ({f['factor']})", f"{f['value']}",
+                        ", ".join(f"{k}={v}" for k, v in basis.items()))
     return Group(policies, claims, factors)
 
 

@@ -8,26 +8,21 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
-from rich.table import Table
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
 from api.cli.output import console, print_json, print_json_lines
-from ledger.adapters.keyfile import load_signing_key, write_signing_key
-from ledger.adapters.witness_client import CosignatureCollector, WitnessEndpoint
-from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import ConfigurationError, IntegrityError, LedgerError, NotFoundError
 from ledger.core.identifiers import format_instant
-from ledger.core.keys import SigningKey
-from ledger.store.passport_export import build_passport
-from ledger.store.transparency import IssuedCheckpoint, TransparencyLog
-from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner, WitnessVerifier, open_checkpoint
-from ledger.tlog.passport import verify_passport
-from ledger.tlog.proofs import parse_proof, verify_proof
-from ledger.tlog.witness import Witness, parse_cosignature_response
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledger.adapters.witness_client import CosignatureCollector
+    from ledger.core.keys import SigningKey
+    from ledger.store.transparency import IssuedCheckpoint, TransparencyLog
 
 __all__ = ["print_passport_summary", "register"]
 
@@ -109,6 +104,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
+    from ledger.adapters.keyfile import load_signing_key
+    from ledger.adapters.witness_client import CosignatureCollector, WitnessEndpoint
+    from ledger.store.transparency import TransparencyLog
+    from ledger.tlog.checkpoint import WitnessVerifier
+
     key = load_signing_key(args.operator_key)
     witnesses = [WitnessEndpoint(url, WitnessVerifier.from_vkey(vkey)) for url, vkey in args.witness]
     with open_store(args) as store:
@@ -126,7 +126,7 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         sys.stdout.write(issued.note)
         for o in outcomes:
             if not o.cosigned:
-                console.print(f"[red]✗ witness {o.witness}: {o.error}[/red]", highlight=False)
+                console().print(f"[red]✗ witness {o.witness}: {o.error}[/red]", highlight=False)
     return EXIT_OK if all(o.cosigned for o in outcomes) else EXIT_FAILED
 
 
@@ -158,6 +158,10 @@ def _latest_or_none(log: TransparencyLog) -> IssuedCheckpoint | None:
 
 
 def cmd_checkpoints(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from ledger.store.transparency import TransparencyLog
+
     with open_store(args) as store:
         log = TransparencyLog(store)
         issued = log.checkpoints()
@@ -171,7 +175,7 @@ def cmd_checkpoints(args: argparse.Namespace) -> int:
     for row in rows:
         table.add_row(str(row["id"]), str(row["size"]), row["issued_at"], row["root_hash"][:16] + "…",
                       ", ".join(row["witnesses"]) or "—")
-    console.print(table)
+    console().print(table)
     return EXIT_OK
 
 
@@ -181,12 +185,18 @@ def _checkpoint_row(issued: IssuedCheckpoint) -> dict[str, Any]:
 
 
 def cmd_witness_request(args: argparse.Namespace) -> int:
+    from ledger.store.transparency import TransparencyLog
+
     with open_store(args) as store:
         sys.stdout.buffer.write(TransparencyLog(store).witness_request(args.old))
     return EXIT_OK
 
 
 def cmd_add_cosignature(args: argparse.Namespace) -> int:
+    from ledger.store.transparency import TransparencyLog
+    from ledger.tlog.checkpoint import WitnessVerifier
+    from ledger.tlog.witness import parse_cosignature_response
+
     lines = parse_cosignature_response(_read_input(args.file))
     with open_store(args) as store:
         issued = TransparencyLog(store).add_cosignatures(lines, WitnessVerifier.from_vkey(args.witness))
@@ -195,6 +205,10 @@ def cmd_add_cosignature(args: argparse.Namespace) -> int:
 
 
 def cmd_witness_new_key(args: argparse.Namespace) -> int:
+    from ledger.adapters.keyfile import write_signing_key
+    from ledger.core.keys import SigningKey
+    from ledger.tlog.checkpoint import WitnessSigner
+
     key = SigningKey.generate()
     write_signing_key(key, args.out)
     print_json({"key_file": args.out, "name": args.name, "vkey": WitnessSigner(args.name, key.private).vkey()})
@@ -202,6 +216,11 @@ def cmd_witness_new_key(args: argparse.Namespace) -> int:
 
 
 def cmd_witness_cosign(args: argparse.Namespace) -> int:
+    from ledger.adapters.keyfile import load_signing_key
+    from ledger.adapters.witness_state import WitnessStateFile
+    from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+    from ledger.tlog.witness import Witness
+
     signer = WitnessSigner(args.name, load_signing_key(args.key).private)
     logs = [NoteVerifier.from_vkey(vkey) for vkey in args.log]
     witness = Witness(signer, {log.name: log for log in logs}, WitnessStateFile(args.state))
@@ -215,6 +234,8 @@ def cmd_witness_cosign(args: argparse.Namespace) -> int:
 
 
 def cmd_prove_inclusion(args: argparse.Namespace) -> int:
+    from ledger.store.transparency import TransparencyLog
+
     with open_store(args) as store:
         log = TransparencyLog(store)
         proof = log.inclusion(args.event_id, args.size)
@@ -223,6 +244,8 @@ def cmd_prove_inclusion(args: argparse.Namespace) -> int:
 
 
 def cmd_prove_consistency(args: argparse.Namespace) -> int:
+    from ledger.store.transparency import TransparencyLog
+
     with open_store(args) as store:
         log = TransparencyLog(store)
         proof = log.consistency(args.old, args.new)
@@ -231,6 +254,9 @@ def cmd_prove_consistency(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_proof(args: argparse.Namespace) -> int:
+    from ledger.tlog.checkpoint import NoteVerifier, open_checkpoint
+    from ledger.tlog.proofs import parse_proof, verify_proof
+
     document = orjson.loads(_read_input(args.file))
     if not isinstance(document, dict) or "proof" not in document or set(document) - {"proof", "checkpoint"}:
         raise IntegrityError("a proof file is {\"proof\": …, \"checkpoint\": …}", code="proof.invalid")
@@ -247,6 +273,8 @@ def cmd_verify_proof(args: argparse.Namespace) -> int:
 
 
 def cmd_passport(args: argparse.Namespace) -> int:
+    from ledger.store.passport_export import build_passport
+
     with open_store(args) as store:
         passport = build_passport(store, args.equipment_code)
     Path(args.out).write_bytes(orjson.dumps(passport, option=orjson.OPT_INDENT_2) + b"\n")
@@ -256,6 +284,9 @@ def cmd_passport(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_passport(args: argparse.Namespace) -> int:
+    from ledger.tlog.checkpoint import NoteVerifier, WitnessVerifier
+    from ledger.tlog.passport import verify_passport
+
     try:
         document = orjson.loads(_read_input(args.file))
     except orjson.JSONDecodeError as e:
@@ -266,12 +297,14 @@ def cmd_verify_passport(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_dict())
         return EXIT_OK
-    print_passport_summary(console, summary.to_dict())
+    print_passport_summary(console(), summary.to_dict())
     return EXIT_OK
 
 
 def print_passport_summary(console: Console, summary: dict[str, Any]) -> None:
     """The human summary of a verified passport: elevator, records by type, signers, checkpoint, witnesses."""
+    from rich.table import Table
+
     cp = summary["checkpoint"]
     console.print(f"[green]VERIFIED[/green] elevator {summary['equipment_code']}: {summary['events']} records "
                   f"from {summary['first_event']} to {summary['last_event']}")
