@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -15,7 +15,7 @@ from ledger.core.schema import SCHEMA_VERSION
 __all__ = ["new_event_id", "sign_envelope"]
 
 
-def new_event_id(unix_ms: int | None = None, random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+def new_event_id(unix_ms: int | None = None, random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
     """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness. Pass both arguments for determinism."""
     ms = int(time.time() * 1000) if unix_ms is None else unix_ms
     rand = int.from_bytes(random_bytes(10), "big")
