@@ -73,7 +73,8 @@ class Ledger:
         }, when, code=code)
 
     def contract(self, maintainer: Org | None = None, number: str = "WB-1", start: str = "2018-06-01",
-                 end: str = "2030-12-31", code: str = CODE, signed: str | None = None, **extra: Any) -> dict[str, Any]:
+                 end: str = "2030-12-31", code: str = CODE, signed: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
         m = maintainer or self.maintainer
         return self.on(m, "MaintenanceContractSigned", {
             "contract_no": number, "maintainer": m.org, "user_unit": self.user.org, "mode": "regular",

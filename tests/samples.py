@@ -16,14 +16,16 @@ T0 = "2024-01-01T00:00:00Z"
 T1 = "2024-01-01T01:00:00Z"
 
 SAMPLES: dict[str, dict[str, Any]] = {
-    "RegistryGenesis": {"org": ORG, "name": "市场监督管理局", "key_id": KEY_ID, "public_key": KEY_B64, "valid_from": T0},
+    "RegistryGenesis": {"org": ORG, "name": "市场监督管理局", "key_id": KEY_ID, "public_key": KEY_B64,
+                        "valid_from": T0},
     "OrganizationRegistered": {"org": ORG, "name": "迅达", "roles": ["manufacturer"], "maker_code": "31001"},
     "LicenceGranted": {"org": ORG, "licence_no": "TS-1", "kind": "maintenance", "valid_from": DAY,
                        "valid_until": "2028-01-01"},
     "LicenceRevoked": {"org": ORG, "licence_no": "TS-1", "revoked_at": T0, "reason": "吊销"},
     "KeyAdded": {"org": ORG, "key_id": KEY_ID, "public_key": KEY_B64, "valid_from": T0},
     "KeyRevoked": {"org": ORG, "key_id": KEY_ID, "revoked_at": T0, "reason": "泄露"},
-    "WorkerCertified": {"org": ORG, "cert_no": "T-1", "category": "T", "valid_from": DAY, "valid_until": "2028-01-01"},
+    "WorkerCertified": {"org": ORG, "cert_no": "T-1", "category": "T", "valid_from": DAY,
+                        "valid_until": "2028-01-01"},
     "WorkerCertificateRevoked": {"org": ORG, "cert_no": "T-1", "revoked_at": T0, "reason": "离职"},
     "DeviceRegistered": {"org": ORG, "terminal_id": "IOT-1", "equipment_code": "311031001201800001"},
     "CreditRated": {"org": ORG, "grade": "B", "period": "2024", "rule_set": "anshan-2025"},

@@ -17,7 +17,8 @@ def test_no_token_is_401_auth_missing_with_challenge(served: ApiWorld) -> None:
     assert r.headers["www-authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", ["Bearer llt_not-a-token", "Bearer nope", "Basic dXNlcjpwYXNz", "Bearer " + "x" * 500])
+@pytest.mark.parametrize("header",
+                         ["Bearer llt_not-a-token", "Bearer nope", "Basic dXNlcjpwYXNz", "Bearer " + "x" * 500])
 def test_unknown_or_malformed_token_is_401_auth_invalid(served: ApiWorld, header: str) -> None:
     r = served.client.get("/v1/me", headers={"Authorization": header})
     assert r.status_code == 401
@@ -71,7 +72,8 @@ def test_elevator_list_is_the_scope(served: ApiWorld, who: str, visible: set[str
     ("user", ELEVATOR_A, True),
 ])
 @pytest.mark.parametrize("what", SCOPED)
-def test_elevator_endpoints_enforce_the_scope(served: ApiWorld, who: str, code: str, allowed: bool, what: str) -> None:
+def test_elevator_endpoints_enforce_the_scope(served: ApiWorld, who: str, code: str, allowed: bool,
+                                              what: str) -> None:
     r = served.get(f"/v1/elevators/{code}/{what}", who)
     if allowed:
         assert r.status_code == 200, r.text

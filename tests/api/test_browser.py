@@ -107,7 +107,8 @@ def test_public_qr_page_on_a_phone_and_its_report_form(browser: Any, live: LiveS
     try:
         page.goto(f"{live.url}/public/elevators/{ELEVATOR_A}")
         summary = page.inner_text("#public-summary")
-        for text in ("阳光物业管理有限公司", "维保单位", "最近维保日期", "2024-06-04", "96333", "310001", "下次检验日期"):
+        for text in ("阳光物业管理有限公司", "维保单位", "最近维保日期", "2024-06-04", "96333", "310001",
+                     "下次检验日期"):
             assert text in summary
         phone = page.locator(".rescue .phone").bounding_box()
         assert phone is not None and phone["width"] < 390  # fits the phone's width

@@ -44,7 +44,8 @@ def scenario_file(tmp_path: Path) -> Path:
 def test_init_creates_keys_and_genesis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = f"sqlite:///{tmp_path}/l.sqlite"
     reg, op = tmp_path / "reg.key", tmp_path / "op.key"
-    code, out, _ = run(capsys, "init", "--store", store, "--regulator-key-out", str(reg), "--operator-key-out", str(op))
+    code, out, _ = run(capsys, "init", "--store", store, "--regulator-key-out", str(reg),
+                       "--operator-key-out", str(op))
     assert code == 0
     summary = orjson.loads(out)
     assert summary["genesis"]["status"] == "accepted" and summary["genesis"]["seq"] == 1

@@ -46,7 +46,8 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
 
     code, out, _ = cli(capsys, "witness", "cosign", str(tmp_path / "req"), *witness_args)  # a replayed request
     refused = orjson.loads(out)["error"]
-    assert code == 1 and refused["code"] == "witness.size_mismatch" and refused["details"]["witness_size"] == first["size"]
+    assert code == 1 and refused["code"] == "witness.size_mismatch"
+    assert refused["details"]["witness_size"] == first["size"]
 
     rescue = scenario.notes["entrapment"]
     _, proof, _ = cli(capsys, "prove", "inclusion", "--store", store, rescue)
@@ -66,7 +67,8 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
     code, out, _ = cli(capsys, "verify-passport", str(passport), "--trust", operator, "--witness", witness,
                        "--min-witnesses", "1", "--json")
     summary = orjson.loads(out)
-    assert code == 0 and summary["equipment_code"] == ELEVATOR_A and summary["witnesses"][0]["name"] == "insurer.example/w"
+    assert code == 0 and summary["equipment_code"] == ELEVATOR_A
+    assert summary["witnesses"][0]["name"] == "insurer.example/w"
     assert cli(capsys, "verify-passport", str(passport), "--trust", operator, "--min-witnesses", "2")[0] == 1
     (tmp_path / "truncated.json").write_bytes(passport.read_bytes()[:500])
     code, _, err = cli(capsys, "verify-passport", str(tmp_path / "truncated.json"), "--trust", operator)

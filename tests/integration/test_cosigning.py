@@ -74,7 +74,8 @@ def test_witnesses_cosign_the_first_checkpoint_and_then_the_growth(log: Transpar
     log.issue(OPERATOR, now=NOW + 60)
     restarted = CosignatureCollector(log, _endpoints(REGULATOR, INSURER), witnesses.post)
     assert all(o.cosigned for o in restarted.collect())
-    assert witnesses.requests == 6  # knowing no sizes, each was asked from 0, answered 409 with its size, then cosigned
+    # knowing no sizes, each was asked from 0, answered 409 with its size, then cosigned
+    assert witnesses.requests == 6
     _cosigned_by_both(log)
 
 

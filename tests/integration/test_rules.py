@@ -37,7 +37,8 @@ def test_key_unknown_and_key_of_another_org(ledger: Ledger) -> None:
     stranger = Producer(ledger.maker.org, "manufacturer", SigningKey.from_seed(b"\x01" * 32))
     payload = ledger.manufactured()["payload"]
     ledger.must_refuse("key.unknown", ledger.on(stranger, "Manufactured", payload, "2018-03-01T00:00:00Z"))
-    impostor = Producer(ledger.maintainer.org, "manufacturer", ledger.maker.key)  # the maker's key, claimed by another
+    # the maker's key, claimed by another
+    impostor = Producer(ledger.maintainer.org, "manufacturer", ledger.maker.key)
     ledger.must_refuse("key.unknown", ledger.on(impostor, "Manufactured", payload, "2018-03-01T00:00:00Z"))
     ledger.must_accept(ledger.manufactured())
 
@@ -249,7 +250,8 @@ def test_references_must_exist(ledger: Ledger) -> None:
     ledger.must_accept(visit, ledger.on(ledger.user, "MaintenanceCountersigned",
                                         {"maintenance_ref": visit["event_id"]}, "2024-01-11T00:00:00Z"))
     other = "311031001201800002"
-    ledger.must_accept(ledger.manufactured(other), ledger.registered(other), ledger.contract(code=other, number="WB-2"))
+    ledger.must_accept(ledger.manufactured(other), ledger.registered(other),
+                       ledger.contract(code=other, number="WB-2"))
     elsewhere = ledger.maintenance(code=other, number="WB-2")
     ledger.must_accept(elsewhere)
     ledger.must_refuse("invariant.unknown_reference", ledger.on(ledger.user, "MaintenanceCountersigned", {
@@ -333,7 +335,8 @@ def test_registry_consistency(ledger: Ledger) -> None:
         "org": ledger.maker.org, "licence_no": "SELF", "kind": "inspection", "valid_from": "2020-01-01",
         "valid_until": "2030-01-01"}, occurred_at="2020-01-01T00:00:00Z"))
     new_genesis = SigningKey.from_seed(b"\x03" * 32)
-    ledger.must_refuse("invariant.genesis_exists", Producer(ledger.world.regulator.org, "regulator", ledger.world.regulator.key).event(
+    regulator = Producer(ledger.world.regulator.org, "regulator", ledger.world.regulator.key)
+    ledger.must_refuse("invariant.genesis_exists", regulator.event(
         "RegistryGenesis", {"org": ledger.world.regulator.org, "name": "x", "key_id": new_genesis.key_id,
                             "public_key": new_genesis.public.base64, "valid_from": "2020-01-01T00:00:00Z"},
         occurred_at="2020-01-01T00:00:00Z"))

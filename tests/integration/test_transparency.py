@@ -49,7 +49,8 @@ def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger
     """Appended in uneven batches (so the appender resumes from the stored frontier), then checked exhaustively."""
     ledger.in_service()
     for batch in (1, 2, 3, 5, 8, 13):
-        ledger.must_accept(*[ledger.maintenance(f"2024-02-{d:02d}T0{batch % 10}:00:00Z") for d in range(1, batch + 1)])
+        ledger.must_accept(*[ledger.maintenance(f"2024-02-{d:02d}T0{batch % 10}:00:00Z")
+                             for d in range(1, batch + 1)])
     data = event_hashes(ledger)
     nodes = ledger.store.index  # the store itself is the NodeSource proofs are read from
     for size in range(1, len(data) + 1):
@@ -142,7 +143,8 @@ def _flip(hex_text: str) -> str:
 
 
 MUTATIONS: dict[str, Any] = {
-    "record changed": lambda d: d["events"][-1].update(record=d["events"][-1]["record"].replace("half_month", "quarterly")),
+    "record changed":
+        lambda d: d["events"][-1].update(record=d["events"][-1]["record"].replace("half_month", "quarterly")),
     "proof element bit flip": lambda d: d["events"][1]["proof"].__setitem__(0, _flip(d["events"][1]["proof"][0])),
     "proof truncated": lambda d: d["events"][1]["proof"].pop(),
     "extra proof hash": lambda d: d["events"][1]["proof"].append("00" * 32),

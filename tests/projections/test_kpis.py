@@ -21,7 +21,8 @@ def _ticket(n: int, *, ack: int | None, arrive_min: int | None, cause: str, fals
             self_rescued: bool = False, dispatched: bool = True, freed_min: int | None = None) -> tuple[Any, ...]:
     alarm = MAY_START + n * 86_400
     return (f"T{n}", f"E{n}", "2024-05", "D", "M", alarm, alarm + 30 if dispatched else None,
-            alarm + 30 + ack if ack is not None else None, alarm + arrive_min * MIN if arrive_min is not None else None,
+            alarm + 30 + ack if ack is not None else None,
+            alarm + arrive_min * MIN if arrive_min is not None else None,
             alarm + freed_min * MIN if freed_min is not None else None, cause, int(false_alarm), int(self_rescued),
             30 * MIN, "00")
 
@@ -49,7 +50,8 @@ def test_hand_computed_month() -> None:
                      ("I4", "E1", "self_test", "2024-05", "D", "M", MAY_START, 0, 0, "I4")],
         validity=[("E1", "V1", MAY_START - 1, MAY_END + 10)],  # of the two units in service at the end, one valid
         # code, month, district, maintainer, visits, intervals, on time, faults, repeats, safety, accidents, deaths
-        monthly=[("E1", "2024-05", "D", "M", 2, 2, 2, 4, 1, 0, 1, 1), ("E2", "2024-05", "D", "M", 2, 2, 1, 2, 1, 0, 0, 0)],
+        monthly=[("E1", "2024-05", "D", "M", 2, 2, 2, 4, 1, 0, 1, 1),
+                 ("E2", "2024-05", "D", "M", 2, 2, 1, 2, 1, 0, 0, 0)],
     )
     k = kpis_of(compute_kpis(inputs, DEFAULT_THRESHOLDS))
     assert k["units_in_service"]["value"] == 2.5

@@ -1,5 +1,5 @@
-"""Responsibility (docs/DOMAIN.md (e)): each rule U1, M1, P1, I1, X1, S1 where it fires (causal or status, with event ids
-and hashes) and where it must not; ranking; the (elevator, T) form; typed errors."""
+"""Responsibility (docs/DOMAIN.md (e)): each rule U1, M1, P1, I1, X1, S1 where it fires (causal or status, with
+event ids and hashes) and where it must not; ranking; the (elevator, T) form; typed errors."""
 
 from __future__ import annotations
 
@@ -106,10 +106,10 @@ def test_p1_clean_record_in_warranty(city: City) -> None:
 def test_i1_failure_in_the_first_year_after_supervision(city: City) -> None:
     city.must_accept(city.manufactured(), city.inspection("pass", "2018-05-01T00:00:00Z", "SupervisoryInspected",
                                                           trigger="installation"))
-    city.must_accept(city.on(city.maker, "Installed", {"licence_no": city.world.licence_no(city.maker, "installation"),
-                                                       "self_inspection_report_no": "ZJ", "address": "世纪大道",
-                                                       "district": "浦东新区"}, "2018-04-20T00:00:00Z",
-                             role="installer"), city.registered(), city.contract())
+    installed = {"licence_no": city.world.licence_no(city.maker, "installation"), "self_inspection_report_no": "ZJ",
+                 "address": "世纪大道", "district": "浦东新区"}
+    city.must_accept(city.on(city.maker, "Installed", installed, "2018-04-20T00:00:00Z", role="installer"),
+                     city.registered(), city.contract())
     early, late = city.fault("2018-09-01T02:00:00Z", code=2), city.fault("2020-09-01T02:00:00Z", code=2)
     city.must_accept(early, late)
     (i1,) = by_rule(city.project().responsibility(incident=early["event_id"]), "I1")

@@ -95,7 +95,8 @@ def test_seq_and_stream_columns_are_checked(base: Path, tmp_path: Path, data: st
     rowid = data.draw(st.sampled_from(_rowids(con, "stored_events")))
     column = data.draw(st.sampled_from(["originator_version", "topic", "originator_id"]))
     value = con.execute(f"SELECT {column} FROM stored_events WHERE rowid=?", (rowid,)).fetchone()[0]
-    changes = {"originator_version": lambda v: v + 1000, "topic": lambda v: v + "x", "originator_id": lambda v: v[::-1]}
+    changes = {"originator_version": lambda v: v + 1000, "topic": lambda v: v + "x",
+               "originator_id": lambda v: v[::-1]}
     changed = changes[column](value)
     con.execute(f"UPDATE stored_events SET {column}=? WHERE rowid=?", (changed, rowid))
     con.commit()

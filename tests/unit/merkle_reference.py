@@ -44,8 +44,8 @@ def path(m: int, d: Sequence[bytes]) -> list[bytes]:
         return []
     k = _k(n)
     if m < k:
-        return path(m, d[:k]) + [mth(d[k:])]
-    return path(m - k, d[k:]) + [mth(d[:k])]
+        return [*path(m, d[:k]), mth(d[k:])]
+    return [*path(m - k, d[k:]), mth(d[:k])]
 
 
 def proof(m: int, d: Sequence[bytes]) -> list[bytes]:
@@ -63,8 +63,8 @@ def subproof(m: int, d: Sequence[bytes], b: bool) -> list[bytes]:
         return [] if b else [mth(d)]
     k = _k(n)
     if m <= k:
-        return subproof(m, d[:k], b) + [mth(d[k:])]
-    return subproof(m - k, d[k:], False) + [mth(d[:k])]
+        return [*subproof(m, d[:k], b), mth(d[k:])]
+    return [*subproof(m - k, d[k:], False), mth(d[:k])]
 
 
 def verify_path_naive(leaf_data: bytes, m: int, d_size: int, proof_hashes: Sequence[bytes]) -> bytes:

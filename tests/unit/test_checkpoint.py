@@ -50,7 +50,8 @@ GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_TEXT = b"If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 GO_NOTE = (
     GO_TEXT.decode()
-    + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    + "\n\u2014 PeterNeumann "
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 )
 
 
@@ -249,7 +250,7 @@ def test_cosignature_failures() -> None:
     other_cp = Checkpoint(ORIGIN, 43, ROOT)
     with pytest.raises(NoteError, match="does not verify"):
         verify_cosignature(other_cp, line, W1.verifier())
-    with pytest.raises(NoteError, match="not witness.example/w2"):
+    with pytest.raises(NoteError, match=r"not witness\.example/w2"):
         verify_cosignature(CP, line, W2.verifier())
     # The same key as a plain Ed25519 (type 0x01) signer has another key ID: its line is not a cosignature.
     plain = NoteSigner.from_seed(W1.name, bytes(range(1, 33)))
@@ -305,7 +306,7 @@ def test_cosigned_vector_is_reproducible_from_its_seeds() -> None:
     want = v["want_checkpoint"]
     cp = Checkpoint(want["origin"], want["size"], bytes.fromhex(want["root_hash"]))
     assert cp.body().decode() == v["signed_body"]
-    lines = [cosign(cp, w, c["timestamp"]) for w, c in zip(witnesses, v["want_cosignatures"])]
+    lines = [cosign(cp, w, c["timestamp"]) for w, c in zip(witnesses, v["want_cosignatures"], strict=True)]
     assert add_signatures(sign_note(cp.body(), [log]), lines) == v["note"]
     assert cosignature_message(cp.body(), v["want_cosignatures"][0]["timestamp"]).decode() == v["cosignature_message"]
     signed = _open_vector(v)

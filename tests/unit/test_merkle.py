@@ -82,7 +82,7 @@ def test_c2sp_seven_leaf_example_proofs() -> None:
     d = DATA[:7]
     a, b, c, dd, e, f, g = (M.leaf_hash(x) for x in d)
     h, i, j = M.node_hash(a, b), M.node_hash(c, dd), M.node_hash(e, f)
-    k, l = M.node_hash(h, i), M.node_hash(j, g)
+    k, l = M.node_hash(h, i), M.node_hash(j, g)  # noqa: E741  # the example's own labels
     _, source = build(d)
     assert M.root(7, source) == M.node_hash(k, l)
     assert M.inclusion_proof(0, 7, source) == [b, i, l]

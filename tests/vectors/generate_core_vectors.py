@@ -22,7 +22,8 @@ OUT = Path(__file__).parent / "core"
 SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")  # RFC 8032 test 1
 
 CANONICAL_CASES: list[tuple[str, Any]] = [
-    ("keys sort by code point (UTF-8 byte order), not UTF-16", {"b": 1, "a": 2, "é": 3, "\uffff": 4, "😀": 5, "A": 6}),
+    ("keys sort by code point (UTF-8 byte order), not UTF-16",
+     {"b": 1, "a": 2, "é": 3, "\uffff": 4, "😀": 5, "A": 6}),
     ("nested objects sort too; arrays keep their order", {"z": [3, 1, 2], "a": {"y": True, "x": False}}),
     ("control characters: short escapes where JSON has them, else lowercase \\u00XX",
      {"s": "\b\t\n\f\r\u0000\u001f"}),

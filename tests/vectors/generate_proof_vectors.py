@@ -22,14 +22,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-HERE = Path(__file__).resolve().parent
-if str(HERE.parent.parent) not in sys.path:
-    sys.path.insert(0, str(HERE.parent.parent))  # the repository root, for `ledger` and `tests`
 
 from ledger.tlog.checkpoint import (
     Checkpoint,
@@ -42,6 +37,8 @@ from ledger.tlog.checkpoint import (
     sign_note,
 )
 from tests.unit import merkle_reference as ref
+
+HERE = Path(__file__).resolve().parent
 
 DIRS = ("inclusion", "consistency", "proof_json", "tlog_proof", "checkpoint")
 ORIGIN = "liftledger.example/log"
@@ -478,7 +475,7 @@ def checkpoint_vectors() -> Vectors:
         (
             "too-many-signatures",
             "101 signature lines",
-            plain + "".join(l + "\n" for l in many_unknown),
+            plain + "".join(line + "\n" for line in many_unknown),
             0,
             "note.invalid",
         ),
