@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench install clean browser-deps
+.PHONY: demo test check bench install clean browser-deps
 
 install: $(STAMP)
 
@@ -32,11 +32,24 @@ browser-deps:
 		{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } || \
 		echo "chromium not installed: the browser tests will be skipped"
 
-test: $(STAMP) browser-deps
+test: $(STAMP) check browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The checks that hold the design, before any test runs: ruff's rules (pyproject [tool.ruff.lint]), mypy --strict,
+# and the import contracts (pyproject [tool.importlinter]: the layers, a core and log without I/O). Each check runs
+# even if one before it failed, prints its command, then PASSED or FAILED; the last line names the failed ones.
+check: $(STAMP)
+	@failed=""; \
+	run() { name=$$1; shift; echo "── $$name: $$*"; \
+	        if "$$@"; then echo "── $$name PASSED"; else echo "── $$name FAILED"; failed="$$failed $$name"; fi; }; \
+	run ruff $(BIN)/ruff check --quiet .; \
+	run mypy $(BIN)/mypy --strict ledger projections producers api; \
+	run import-contracts $(BIN)/lint-imports --no-logo; \
+	if [ -n "$$failed" ]; then echo "make check FAILED:$$failed (details above)"; exit 1; fi; \
+	echo "make check: ruff, mypy and the import contracts pass"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache
