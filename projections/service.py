@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -28,6 +28,7 @@ from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.store import Store
 from projections.config import DAY_S, DEFAULT_THRESHOLDS, Thresholds
 from projections.framework.events import (
+    EventRef,
     LedgerEvent,
     add_years,
     day,
@@ -38,7 +39,7 @@ from projections.framework.events import (
     ref_json,
     years_between,
 )
-from projections.framework.findings import BookState, Finding, evidence_json, evidence_refs
+from projections.framework.findings import BookState, Finding, FindingRow, evidence_json, evidence_refs
 from projections.framework.runner import (
     ElevatorFoldView,
     FoldState,
@@ -47,12 +48,13 @@ from projections.framework.runner import (
     View,
     effective_history,
 )
+from projections.framework.storage import Table
 from projections.reports.credit import CreditInputs, blacklist, credit_ratings
 from projections.reports.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
 from projections.reports.premium import PremiumInputs, premium
-from projections.reports.quality import QualityInputs, quality_report
+from projections.reports.quality import Entrapment, Fault, QualityInputs, Unit, quality_report
 from projections.reports.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
-from projections.reports.signals import duplicate_evidence, post_replacement, worker_signals
+from projections.reports.signals import FaultSighting, duplicate_evidence, post_replacement, worker_signals
 from projections.views.alerts import ALERTS, RULES, AlertsView
 from projections.views.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
 from projections.views.fleet import (
@@ -63,9 +65,10 @@ from projections.views.fleet import (
     KPI_TICKETS,
     KPI_VALIDITY,
     FleetView,
+    ServiceRow,
 )
 from projections.views.fraud import EVIDENCE, REPLACEMENTS, SIGNAL_LABELS, SIGNALS, WORKER_JOBS, FraudView
-from projections.views.insurance import CLAIMS, POLICIES, InsuranceView
+from projections.views.insurance import CLAIMS, POLICIES, ClaimRow, InsuranceView, PolicyRow
 from projections.views.parties import LICENCES, ORGS, PENALTIES, RATINGS, REVOCATIONS, WORKERS, PartiesView
 
 __all__ = ["VIEW_NAMES", "Projections", "default_views", "parse_at"]
@@ -74,6 +77,16 @@ VIEW_NAMES = ("parties", "dossier", "alerts", "fleet", "insurance", "fraud")
 _INSTANT_DETAIL = frozenset({"since", "iot_silent_from", "stopped_since", "window_start", "window_end"})
 # Detail a later event adds, stored with the instant it became true: shown only from then on.
 _LATER_DETAIL = {"art84_candidate_at": "art84_candidate", "refused_at": "refused"}
+_EVER = -(2**62)  # before any instant
+
+
+class _FleetFault(NamedTuple):
+    """A fault as F14.fault_p90 reads it (some columns of ``pj_incidents``)."""
+
+    code: str
+    event_id: str
+    occurred_at: int
+    hash: str
 
 
 def default_views(config: Thresholds = DEFAULT_THRESHOLDS) -> list[View]:
@@ -136,10 +149,11 @@ class Projections:
         return int(self.clock())
 
     def names(self) -> dict[str, str]:
-        return {org: name for org, name in self.db.read(f"SELECT org, name FROM {self.db.t(ORGS.name)}")}
+        return {o.org: o.name for o in self.db.select(ORGS)}
 
-    def _select(self, table: str, where: str = "", params: Sequence[Any] = (), columns: str = "*") -> list[tuple[Any, ...]]:
-        return self.db.read(f"SELECT {columns} FROM {self.db.t(table)}{' WHERE ' + where if where else ''}", params)
+    def _dossier_body(self, code: str) -> dict[str, Any] | None:
+        bodies = self.db.values(DOSSIER, "body", "code = ?", (code,))
+        return orjson.loads(bodies[0]) if bodies else None
 
     def _history(self, code: str, at: int) -> list[LedgerEvent]:
         """The elevator's events up to ``at`` as a fold sees them (a replay cut at T)."""
@@ -160,11 +174,11 @@ class Projections:
     def dossier(self, code: str, at: int | None = None) -> dict[str, Any]:
         """一梯一档 now (from the stored view) or as of ``at`` (a replay of the events up to ``at``)."""
         if at is None:
-            rows = self._select(DOSSIER.name, "code = ?", (code,), "body")
-            if not rows:
+            stored = self._dossier_body(code)
+            if stored is None:
                 raise NotFoundError(f"elevator {code} is not in the ledger (or the views are behind: catch up)",
                                     code="elevator.unknown")
-            facts = orjson.loads(rows[0][0])
+            facts = stored
             at = self.now()
         else:
             facts = self.dossier_facts_at(code, at)
@@ -190,44 +204,44 @@ class Projections:
             self._require_elevator(code)
             where.append("code = ?")
             params.append(code)
-        rows = self._select(ALERTS.name, " AND ".join(where), params)
-        out = [_alert_json(row, at) for row in rows]
+        out = [_alert_json(row, at) for row in self.db.select(ALERTS, " AND ".join(where), params)]
         if fleet_rules:
             out += [a for a in self._fault_p90(at) if code is None or a["equipment_code"] == code]
         out.sort(key=lambda a: (a["equipment_code"], a["opened_at"], a["rule"], a["key"]))
         return out
 
     def _require_elevator(self, code: str) -> None:
-        if not self._select(DOSSIER.name, "code = ?", (code,), "code"):
+        if not self.db.values(DOSSIER, "code", "code = ?", (code,)):
             raise NotFoundError(f"elevator {code} is not in the ledger", code="elevator.unknown")
 
     def _fault_p90(self, at: int) -> list[dict[str, Any]]:
         """F14 (fleet-relative): faults in the last year above the fleet's P90, no RiskAssessed in 3 years."""
         since = at - 365 * DAY_S
-        units = [r[0] for r in self._select(KPI_SERVICE.name, "start_at <= ? AND (end_at IS NULL OR end_at > ?)",
-                                            (at, at), "DISTINCT code")]
+        units = self.db.values(KPI_SERVICE, "code", "start_at <= ? AND (end_at IS NULL OR end_at > ?)", (at, at),
+                               distinct=True)
         if not units:
             return []
-        faults: dict[str, list[tuple[Any, ...]]] = {code: [] for code in units}
-        for row in self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at > ? AND occurred_at <= ?",
-                                (since, at), "code, event_id, occurred_at, hash"):
-            if row[0] in faults:
-                faults[row[0]].append(row)
+        faults: dict[str, list[_FleetFault]] = {code: [] for code in units}
+        for fault in self.db.select_as(INCIDENTS, _FleetFault,
+                                       "type = 'FaultReported' AND occurred_at > ? AND occurred_at <= ?", (since, at)):
+            if fault.code in faults:
+                faults[fault.code].append(fault)
         p90 = nearest_rank([len(v) for v in faults.values()], self.config.fault_percentile)
         assessed_since = day_start(add_years(local_day(at), -self.config.risk_validity_years))
         out = []
         for code, rows in sorted(faults.items()):
             if len(rows) <= p90 or len(rows) < self.config.fault_percentile_min_faults:
                 continue
-            body = orjson.loads(self._select(DOSSIER.name, "code = ?", (code,), "body")[0][0])
+            body = self._dossier_body(code)
+            assert body is not None  # an elevator in service has a dossier
             if any(assessed_since <= a["at"] <= at for a in body["risk_assessments"]):
                 continue
-            rows.sort(key=lambda r: r[2])
+            rows.sort(key=lambda r: r.occurred_at)
             crossing = rows[int(p90)]
-            evidence = [ref_json((r[1], "FaultReported", r[3], r[2])) for r in rows[:20]]
+            evidence = [ref_json(EventRef(r.event_id, "FaultReported", r.hash, r.occurred_at)) for r in rows[:20]]
             rule = RULES["F14.fault_p90"]
             out.append({"rule": rule.id, "label": rule.label, "severity": rule.severity, "source": rule.source,
-                        "equipment_code": code, "key": f"p90@{month_of(at)}", "opened_at": format_instant(crossing[2]),
+                        "equipment_code": code, "key": f"p90@{month_of(at)}", "opened_at": format_instant(crossing.occurred_at),
                         "closed_at": None, "open": True, "computed": True,
                         "detail": {"faults_last_year": len(rows), "fleet_p90": p90}, "evidence": evidence})
         return out
@@ -259,19 +273,19 @@ class Projections:
         dossier = self._fold(DossierView, code, events)
         alerts = self._fold(AlertsView, code, events)
         fraud = self._fold(FraudView, code, events)
-        same_mode: list[tuple[Any, ...]] = []
+        same_mode = []
         model = dossier.ctx.model
         if fault_code is not None and model is not None:
             since = at - self.config.same_mode_window_days * DAY_S
-            same_mode = self._select(INCIDENTS.name, "model = ? AND fault_code = ? AND type = 'FaultReported' AND "
-                                     "occurred_at >= ? AND occurred_at <= ?", (model, fault_code, since, at))
+            same_mode = self.db.select(INCIDENTS, "model = ? AND fault_code = ? AND type = 'FaultReported' AND "
+                                       "occurred_at >= ? AND occurred_at <= ?", (model, fault_code, since, at))
         return Situation(
             code=code, at=at, incident=incident, subject=subject, events=events, ctx=dossier.ctx,
             facts=dossier_facts(dossier),  # type: ignore[arg-type]
-            alerts=[f for f in _findings_of(alerts, ALERTS.name) if f.opened_at <= at],
-            signals=[f for f in _findings_of(fraud, SIGNALS.name) if f.opened_at <= at],
+            alerts=[f for f in _findings_of(alerts, ALERTS) if f.opened_at <= at],
+            signals=[f for f in _findings_of(fraud, SIGNALS) if f.opened_at <= at],
             same_mode=same_mode,
-            penalties=self._select(PENALTIES.name, "occurred_at <= ?", (at,)),
+            penalties=self.db.select(PENALTIES, "occurred_at <= ?", (at,)),
             names=self.names(),
         )
 
@@ -280,8 +294,8 @@ class Projections:
     def months(self) -> list[str]:
         """Months that have KPI activity, oldest first."""
         found: set[str] = set()
-        for table in (KPI_MONTHLY.name, KPI_TICKETS.name, KPI_INSPECTIONS.name):
-            found.update(r[0] for r in self._select(table, columns="DISTINCT month"))
+        for table in (KPI_MONTHLY, KPI_TICKETS, KPI_INSPECTIONS):
+            found.update(self.db.values(table, "month", distinct=True))
         return sorted(found)
 
     def kpis(self, month: str | None = None, district: str | None = None) -> dict[str, Any]:
@@ -293,11 +307,11 @@ class Projections:
         start, end = month_window(month)
         inputs = KpiInputs(
             month=month,
-            tickets=self._select(KPI_TICKETS.name, "month = ?", (month,)),
-            inspections=self._select(KPI_INSPECTIONS.name, "month = ?", (month,)),
-            service=self._select(KPI_SERVICE.name, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (end, start)),
-            validity=self._select(KPI_VALIDITY.name, "start_at < ? AND end_at >= ?", (end, end)),
-            monthly=self._select(KPI_MONTHLY.name, "month = ?", (month,)),
+            tickets=self.db.select(KPI_TICKETS, "month = ?", (month,)),
+            inspections=self.db.select(KPI_INSPECTIONS, "month = ?", (month,)),
+            service=self.db.select(KPI_SERVICE, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (end, start)),
+            validity=self.db.select(KPI_VALIDITY, "start_at < ? AND end_at >= ?", (end, end)),
+            monthly=self.db.select(KPI_MONTHLY, "month = ?", (month,)),
         )
         rows = compute_kpis(inputs, self.config)
         if district is not None:
@@ -311,25 +325,23 @@ class Projections:
 
     def _credit_inputs(self, at: int) -> CreditInputs:
         start = at - self.config.credit_window_days * DAY_S
-        orgs = {org: {"name": name, "roles": orjson.loads(roles)}
-                for org, name, roles in self._select(ORGS.name, columns="org, name, roles")}
+        orgs = {o.org: {"name": o.name, "roles": orjson.loads(o.roles)} for o in self.db.select(ORGS)}
         signals = [{"rule": s["rule"], "maintainer": s["detail"].get("maintainer"),
                     "event_ids": [e["event_id"] for e in s["evidence"] if e["type"] == "MaintenancePerformed"]}
                    for s in self.fraud(at=at, since=start)]
         return CreditInputs(
             at=at, start=start, orgs=orgs,
-            licences=self._select(LICENCES.name),
-            revocations=self._select(REVOCATIONS.name, "revoked_at <= ?", (at,)),
-            workers=self._select(WORKERS.name),
-            service=self._select(KPI_SERVICE.name, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (at, start)),
-            monthly=[r for r in self._select(KPI_MONTHLY.name, "month >= ? AND month <= ?",
-                                             (month_of(start), month_of(at)))],
-            tickets=self._select(KPI_TICKETS.name, "alarm_at >= ? AND alarm_at <= ?", (start, at)),
-            inspections=self._select(KPI_INSPECTIONS.name, "at >= ? AND at <= ?", (start, at)),
-            accidents=self._select(INCIDENTS.name, "type = 'AccidentReported' AND occurred_at <= ?", (at,)),
-            penalties=self._select(PENALTIES.name, "occurred_at <= ?", (at,)),
+            licences=self.db.select(LICENCES),
+            revocations=self.db.select(REVOCATIONS, "revoked_at <= ?", (at,)),
+            workers=self.db.select(WORKERS),
+            service=self.db.select(KPI_SERVICE, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (at, start)),
+            monthly=self.db.select(KPI_MONTHLY, "month >= ? AND month <= ?", (month_of(start), month_of(at))),
+            tickets=self.db.select(KPI_TICKETS, "alarm_at >= ? AND alarm_at <= ?", (start, at)),
+            inspections=self.db.select(KPI_INSPECTIONS, "at >= ? AND at <= ?", (start, at)),
+            accidents=self.db.select(INCIDENTS, "type = 'AccidentReported' AND occurred_at <= ?", (at,)),
+            penalties=self.db.select(PENALTIES, "occurred_at <= ?", (at,)),
             signals=signals,
-            ratings=self._select(RATINGS.name, "occurred_at <= ?", (at,)),
+            ratings=self.db.select(RATINGS, "occurred_at <= ?", (at,)),
         )
 
     def credit(self, at: int | None = None) -> dict[str, Any]:
@@ -342,17 +354,12 @@ class Projections:
 
     def quality(self, at: int | None = None) -> dict[str, Any]:
         at = self.now() if at is None else at
-        units = self._select(DOSSIER.name, "manufactured_at <= ?", (at,),
-                             "code, manufacturer, model, use_start, decommissioned_at, design_life_years")
-        units = [(c, m, mo, u if u is not None and u <= at else None, d if d is not None and d <= at else None, life)
-                 for c, m, mo, u, d, life in units]
         inputs = QualityInputs(
-            at=at, units=units,
-            service=self._select(KPI_SERVICE.name, "start_at <= ?", (at,), "code, start_at, end_at, district, "
-                                                                             "maintainer"),
-            faults=[(c, int(s)) for c, s in self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at <= ?",
-                                                         (at,), "code, safety")],
-            entrapments=self._select(KPI_TICKETS.name, "alarm_at <= ? AND false_alarm = 0", (at,), "code, cause"),
+            at=at,
+            units=[u.as_of(at) for u in self.db.select_as(DOSSIER, Unit, "manufactured_at <= ?", (at,))],
+            service=self.db.select(KPI_SERVICE, "start_at <= ?", (at,)),
+            faults=self.db.select_as(INCIDENTS, Fault, "type = 'FaultReported' AND occurred_at <= ?", (at,)),
+            entrapments=self.db.select_as(KPI_TICKETS, Entrapment, "alarm_at <= ? AND false_alarm = 0", (at,)),
             names=self.names(),
         )
         return {"at": format_instant(at), **quality_report(inputs, self.config)}
@@ -363,8 +370,8 @@ class Projections:
         """Claim history per policy for one elevator, and its premium coefficient with the explanation."""
         self._require_elevator(code)
         at = self.now() if at is None else at
-        policies = [_policy_json(r) for r in self._select(POLICIES.name, "code = ?", (code,))]
-        claims = [_claim_json(r) for r in self._select(CLAIMS.name, "code = ? AND filed_at <= ?", (code, at))]
+        policies = [_policy_json(r) for r in self.db.select(POLICIES, "code = ?", (code,))]
+        claims = [_claim_json(r) for r in self.db.select(CLAIMS, "code = ? AND filed_at <= ?", (code, at))]
         for p in policies:
             p["claims"] = [c for c in claims if c["policy_no"] == p["policy_no"]]
         return {"equipment_code": code, "at": format_instant(at), "policies": policies, "claims": claims,
@@ -373,16 +380,16 @@ class Projections:
     def policy(self, policy_no: str) -> list[dict[str, Any]]:
         """A policy by number (across elevators), with its claims."""
         out = []
-        for row in self._select(POLICIES.name, "policy_no = ?", (policy_no,)):
+        for row in self.db.select(POLICIES, "policy_no = ?", (policy_no,)):
             p = _policy_json(row)
-            p["claims"] = [_claim_json(r) for r in self._select(CLAIMS.name, "code = ? AND policy_no = ?",
-                                                                 (row[0], policy_no))]
+            p["claims"] = [_claim_json(r) for r in self.db.select(CLAIMS, "code = ? AND policy_no = ?",
+                                                                   (row.code, policy_no))]
             out.append(p)
         return out
 
     def _premium(self, code: str, at: int, claims: list[dict[str, Any]]) -> dict[str, Any]:
-        site, use_start, body = self._select(DOSSIER.name, "code = ?", (code,), "site_category, use_start, body")[0]
-        facts = orjson.loads(body)
+        (dossier,) = self.db.select(DOSSIER, "code = ?", (code,))
+        facts = orjson.loads(dossier.body)
         today = local_day(at).isoformat()
         active = [c for c in facts["contracts"] if c["start"] <= today <= c["last_day"]]
         maintainer = max(active, key=lambda c: c["start"])["maintainer"] if active else None
@@ -393,17 +400,18 @@ class Projections:
         recent = [{"claim_no": c["claim_no"], "filed_at": c["filed_at"], "evidence": c["evidence"][0]}
                   for c in claims if instant_from_text(c["filed_at"]) >= window]
         since = at - 365 * DAY_S
-        mine_faults = len(self._select(INCIDENTS.name, "code = ? AND type = 'FaultReported' AND occurred_at > ? AND "
-                                       "occurred_at <= ?", (code, since, at), "event_id"))
-        fleet_faults = len(self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at > ? AND "
-                                        "occurred_at <= ?", (since, at), "event_id"))
-        service = self._select(KPI_SERVICE.name, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (at, since))
+        mine_faults = self.db.count(INCIDENTS, "code = ? AND type = 'FaultReported' AND occurred_at > ? AND "
+                                    "occurred_at <= ?", (code, since, at))
+        fleet_faults = self.db.count(INCIDENTS, "type = 'FaultReported' AND occurred_at > ? AND occurred_at <= ?",
+                                     (since, at))
+        service = self.db.select(KPI_SERVICE, "start_at < ? AND (end_at IS NULL OR end_at > ?)", (at, since))
         fleet_years = sum(_overlap_years(r, since, at) for r in service)
-        my_years = sum(_overlap_years(r, since, at) for r in service if r[0] == code)
+        my_years = sum(_overlap_years(r, since, at) for r in service if r.code == code)
         current = [p for p in facts["policies"] if p["period_start"] <= today <= p["period_end"]]
         names = self.names()
         return premium(PremiumInputs(
-            site_category=site, age_years=years_between(use_start, at) if use_start else None,
+            site_category=dossier.site_category,
+            age_years=years_between(dossier.use_start, at) if dossier.use_start else None,
             maintainer=maintainer, maintainer_name=names.get(maintainer or ""), maintainer_grade=grade,
             grade_source=source, claims=recent,
             faults_per_unit_year=mine_faults / my_years if my_years else None,
@@ -420,17 +428,16 @@ class Projections:
         at = self.now() if at is None else at
         if code is not None:
             self._require_elevator(code)
-        low = since if since is not None else -(2**62)
+        low = since if since is not None else _EVER
         where = "opened_at <= ? AND opened_at >= ?" + ("" if include_closed else " AND (closed_at IS NULL OR closed_at > ?)")
         params = (at, low) if include_closed else (at, low, at)
-        stored = [_signal_json(r, at) for r in self._select(SIGNALS.name, where, params)]
-        jobs = self._select(WORKER_JOBS.name, "occurred_at <= ? AND started_at >= ?", (at, low - DAY_S))
-        evidence = self._select(EVIDENCE.name, "occurred_at <= ?", (at,))
-        replacements = self._select(REPLACEMENTS.name, "occurred_at <= ?", (at,))
-        faults = self._select(INCIDENTS.name, "type = 'FaultReported' AND occurred_at <= ?", (at,),
-                              "event_id, code, occurred_at, subsystem, hash")
-        service = self._select(KPI_SERVICE.name, "start_at <= ?", (at,))
-        fleet_years = sum(_overlap_years(r, -(2**62), at) for r in service)
+        stored = [_signal_json(r, at) for r in self.db.select(SIGNALS, where, params)]
+        jobs = self.db.select(WORKER_JOBS, "occurred_at <= ? AND started_at >= ?", (at, low - DAY_S))
+        evidence = self.db.select(EVIDENCE, "occurred_at <= ?", (at,))
+        replacements = self.db.select(REPLACEMENTS, "occurred_at <= ?", (at,))
+        faults = self.db.select_as(INCIDENTS, FaultSighting, "type = 'FaultReported' AND occurred_at <= ?", (at,))
+        service = self.db.select(KPI_SERVICE, "start_at <= ?", (at,))
+        fleet_years = sum(_overlap_years(r, _EVER, at) for r in service)
         computed = [*worker_signals(jobs, self.config), *duplicate_evidence(evidence),
                     *post_replacement(replacements, faults, fleet_years, at, self.config)]
         for s in computed:
@@ -453,9 +460,8 @@ def _check_month(month: str) -> None:
         raise ConfigurationError(f"--month {month!r}: use YYYY-MM", code="argument.month")
 
 
-def _overlap_years(row: Sequence[Any], start: int, end: int) -> float:
-    _, a, b, _, _ = row
-    return float(max(0, min(end, b if b is not None else end) - max(start, a)) / (365 * DAY_S))
+def _overlap_years(segment: ServiceRow, start: int, end: int) -> float:
+    return segment.seconds_within(start, end) / (365 * DAY_S)
 
 
 def _detail_json(detail: dict[str, Any], at: int) -> dict[str, Any]:
@@ -470,52 +476,50 @@ def _detail_json(detail: dict[str, Any], at: int) -> dict[str, Any]:
     return out
 
 
-def _alert_json(row: Sequence[Any], at: int) -> dict[str, Any]:
-    code, rule_id, key, opened, closed, detail, evidence = row
-    rule = RULES[rule_id]
+def _alert_json(row: FindingRow, at: int) -> dict[str, Any]:
+    rule = RULES[row.rule]
+    closed = row.closed_at
     still_open = closed is None or closed > at
-    return {"rule": rule_id, "label": rule.label, "severity": rule.severity, "source": rule.source,
-            "equipment_code": code, "key": key, "opened_at": format_instant(opened),
-            "closed_at": None if still_open else format_instant(closed), "open": still_open,
-            "detail": _detail_json(orjson.loads(detail), at), "evidence": evidence_json(evidence, at)}
+    return {"rule": row.rule, "label": rule.label, "severity": rule.severity, "source": rule.source,
+            "equipment_code": row.code, "key": row.key, "opened_at": format_instant(row.opened_at),
+            "closed_at": None if closed is None or still_open else format_instant(closed), "open": still_open,
+            "detail": _detail_json(orjson.loads(row.detail), at), "evidence": evidence_json(row.evidence, at)}
 
 
-def _signal_json(row: Sequence[Any], at: int) -> dict[str, Any]:
-    code, rule, key, opened, closed, detail, evidence = row
-    parsed = orjson.loads(detail)
-    return {"rule": rule, "label": SIGNAL_LABELS[rule], "pattern": parsed.pop("pattern", None), "key": key,
-            "equipment_codes": [code], "opened_at": format_instant(opened),
+def _signal_json(row: FindingRow, at: int) -> dict[str, Any]:
+    detail = orjson.loads(row.detail)
+    closed = row.closed_at
+    return {"rule": row.rule, "label": SIGNAL_LABELS[row.rule], "pattern": detail.pop("pattern", None),
+            "key": row.key, "equipment_codes": [row.code], "opened_at": format_instant(row.opened_at),
             "closed_at": format_instant(closed) if closed is not None and closed <= at else None,
-            "detail": _detail_json(parsed, at), "evidence": evidence_json(evidence, at)}
+            "detail": _detail_json(detail, at), "evidence": evidence_json(row.evidence, at)}
 
 
-def _findings_of(st: FoldState, table: str) -> list[Finding]:
+def _findings_of(st: FoldState, table: Table[FindingRow]) -> list[Finding]:
     """Every finding a replayed state holds: live ones and those already written to its pending rows."""
     assert isinstance(st, BookState)
     found = {(f.rule, f.key): f for f in st.book.live.values()}
     for (t, _), row in st.rows.items():
-        if t.name == table and row is not None and (row[1], row[2]) not in found:
-            found[(row[1], row[2])] = Finding(row[1], row[2], row[3], row[4], evidence_refs(row[6]),
-                                              orjson.loads(row[5]))
+        if t is table and row is not None and (row.rule, row.key) not in found:
+            written: FindingRow = row
+            found[(written.rule, written.key)] = Finding(written.rule, written.key, written.opened_at,
+                                                         written.closed_at, evidence_refs(written.evidence),
+                                                         orjson.loads(written.detail))
     return sorted(found.values(), key=lambda f: (f.opened_at, f.rule, f.key))
 
 
-def _policy_json(row: Sequence[Any]) -> dict[str, Any]:
-    (code, policy_no, insurer, product, insured, start, end, premium_fen, per_person, aggregate, coefficients,
-     adjustments, evidence) = row
-    return {"equipment_code": code, "policy_no": policy_no, "insurer": insurer, "product": product,
-            "insured": insured, "period_start": start, "period_end": end, "premium_fen": premium_fen,
-            "limit_per_person_fen": per_person, "limit_aggregate_fen": aggregate,
-            "coefficients": orjson.loads(coefficients), "adjustments": orjson.loads(adjustments),
-            "evidence": orjson.loads(evidence)}
+def _policy_json(row: PolicyRow) -> dict[str, Any]:
+    return {"equipment_code": row.code, "policy_no": row.policy_no, "insurer": row.insurer, "product": row.product,
+            "insured": row.insured, "period_start": row.period_start, "period_end": row.period_end,
+            "premium_fen": row.premium_fen, "limit_per_person_fen": row.limit_per_person_fen,
+            "limit_aggregate_fen": row.limit_aggregate_fen, "coefficients": orjson.loads(row.coefficients),
+            "adjustments": orjson.loads(row.adjustments), "evidence": orjson.loads(row.evidence)}
 
 
-def _claim_json(row: Sequence[Any]) -> dict[str, Any]:
-    (code, claim_no, policy_no, insurer, filed_at, loss_type, reserve, incidents, outcome, paid, settled_at, finding,
-     liable, subrogation, evidence) = row
-    return {"equipment_code": code, "claim_no": claim_no, "policy_no": policy_no, "insurer": insurer,
-            "filed_at": format_instant(filed_at), "loss_type": loss_type, "reserve_fen": reserve,
-            "incidents": orjson.loads(incidents), "outcome": outcome, "paid_fen": paid,
-            "settled_at": format_instant(settled_at) if settled_at is not None else None,
-            "liability_finding": finding, "liable_parties": orjson.loads(liable), "subrogation_target": subrogation,
-            "evidence": orjson.loads(evidence)}
+def _claim_json(row: ClaimRow) -> dict[str, Any]:
+    return {"equipment_code": row.code, "claim_no": row.claim_no, "policy_no": row.policy_no, "insurer": row.insurer,
+            "filed_at": format_instant(row.filed_at), "loss_type": row.loss_type, "reserve_fen": row.reserve_fen,
+            "incidents": orjson.loads(row.incidents), "outcome": row.outcome, "paid_fen": row.paid_fen,
+            "settled_at": format_instant(row.settled_at) if row.settled_at is not None else None,
+            "liability_finding": row.liability_finding, "liable_parties": orjson.loads(row.liable_parties),
+            "subrogation_target": row.subrogation_target, "evidence": orjson.loads(row.evidence)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from projections.framework.events import EventRef, LedgerEvent, day, local_ordinal, ref
 
@@ -35,6 +36,14 @@ class ContractFact:
         if self.terminated is not None:
             return min(self.end, date.fromordinal(self.terminated.toordinal() - 1))
         return self.end
+
+
+class _ContractSpan(NamedTuple):
+    """Days ``[first, after)`` (ordinals) over which no contract starts or ends, and the one binding them."""
+
+    first: int
+    after: int
+    contract: ContractFact | None
 
 
 @dataclass(slots=True)
@@ -62,7 +71,7 @@ class ElevatorContext:
     decommissioned_at: int | None = None
     decommission: EventRef | None = None
     last_iot_at: int | None = None
-    _memo: tuple[int, int, ContractFact | None] | None = None  # contract_on memo, cleared when contracts change
+    _memo: _ContractSpan | None = None  # contract_on memo, cleared when contracts change
 
     def apply(self, ev: LedgerEvent) -> None:
         """Fold ``ev`` in (events arrive in time order; corrections were resolved by the caller)."""
@@ -101,8 +110,8 @@ class ElevatorContext:
         over which no contract starts or ends (it cannot change inside it), until the contracts change.
         """
         memo = self._memo
-        if memo is not None and memo[0] <= n < memo[1]:
-            return memo[2]
+        if memo is not None and memo.first <= n < memo.after:
+            return memo.contract
         best, lo, hi = None, -(2**62), 2**62
         for c in self.contracts.values():
             first, after = c.start.toordinal(), c.last_day.toordinal() + 1
@@ -114,7 +123,7 @@ class ElevatorContext:
                 lo, hi = max(lo, first), min(hi, after)
                 if best is None or c.start > best.start:
                     best = c
-        self._memo = (lo, hi, best)
+        self._memo = _ContractSpan(lo, hi, best)
         return best
 
     def in_service(self) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -41,8 +41,14 @@ __all__ = [
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
-# (event_id, type, hash hex, occurred_at): how every finding points at the events that prove it.
-EventRef = tuple[str, str, str, int]
+
+class EventRef(NamedTuple):
+    """How every finding points at an event that proves it (stored compactly as ``[event_id, type, hash, at]``)."""
+
+    event_id: str
+    type: str
+    hash: str  # the event's chain hash, hex
+    occurred_at: int
 
 
 @dataclass(slots=True)
@@ -87,13 +93,13 @@ def decode(row: IndexRow, record: bytes) -> LedgerEvent:
 def ref(ev: LedgerEvent) -> EventRef:
     r = ev.cached_ref
     if r is None:
-        r = ev.cached_ref = (ev.event_id, ev.type, ev.hash.hex(), ev.occurred_at)
+        r = ev.cached_ref = EventRef(ev.event_id, ev.type, ev.hash.hex(), ev.occurred_at)
     return r
 
 
 def ref_json(r: EventRef) -> dict[str, Any]:
     """The documented JSON form of an evidence reference."""
-    return {"event_id": r[0], "type": r[1], "hash": r[2], "occurred_at": format_instant(r[3])}
+    return {"event_id": r.event_id, "type": r.type, "hash": r.hash, "occurred_at": format_instant(r.occurred_at)}
 
 
 def instant(text: str) -> int:

@@ -13,31 +13,39 @@ once and forgotten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
 from projections.framework.context import ElevatorContext
 from projections.framework.events import EventRef, ref_json
-from projections.framework.runner import ElevatorFoldView, FoldState
-from projections.framework.storage import Table
+from projections.framework.runner import ElevatorFoldView, FoldState, Rows
+from projections.framework.storage import Json, Table
 
 __all__ = [
-    "FINDING_COLUMNS",
     "BookState",
     "Finding",
     "FindingBook",
     "FindingFoldView",
+    "FindingRow",
     "evidence_json",
     "evidence_refs",
     "finding_row",
 ]
 
-FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("code", "text"), ("rule", "text"), ("key", "text"), ("opened_at", "int"), ("closed_at", "int"),
-    ("detail", "json"), ("evidence", "json"),
-)
 _SORT = orjson.OPT_SORT_KEYS
+
+
+class FindingRow(NamedTuple):
+    """A stored finding (the rows of ``pj_alerts`` and ``pj_signals``)."""
+
+    code: str
+    rule: str
+    key: str
+    opened_at: int
+    closed_at: int | None
+    detail: Json
+    evidence: Json  # compact: [[event_id, type, hash, occurred_at], …]
 
 
 @dataclass(slots=True)
@@ -52,11 +60,12 @@ class Finding:
     dirty: bool = True
 
 
-def finding_row(code: str, f: Finding) -> tuple[Any, ...]:
+def finding_row(code: str, f: Finding) -> FindingRow:
     """The stored row; evidence is kept compact (``[event_id, type, hash, occurred_at]``) and expanded to the
     documented objects when read (:func:`evidence_json`)."""
-    evidence = orjson.dumps(f.evidence).decode()
-    return (code, f.rule, f.key, f.opened_at, f.closed_at, orjson.dumps(f.detail, option=_SORT).decode(), evidence)
+    return FindingRow(code=code, rule=f.rule, key=f.key, opened_at=f.opened_at, closed_at=f.closed_at,
+                      detail=orjson.dumps(f.detail, option=_SORT).decode(),
+                      evidence=orjson.dumps([tuple(r) for r in f.evidence]).decode())
 
 
 def evidence_json(stored: str | bytes, at: int | None = None) -> list[dict[str, Any]]:
@@ -64,11 +73,11 @@ def evidence_json(stored: str | bytes, at: int | None = None) -> list[dict[str, 
 
     With ``at``, evidence a later event added is left out: the finding as it stood at ``at``.
     """
-    return [ref_json(tuple(r)) for r in orjson.loads(stored) if at is None or r[3] <= at]
+    return [ref_json(r) for r in evidence_refs(stored) if at is None or r.occurred_at <= at]
 
 
 def evidence_refs(stored: str | bytes) -> list[EventRef]:
-    return [(r[0], r[1], r[2], r[3]) for r in orjson.loads(stored)]
+    return [EventRef(*r) for r in orjson.loads(stored)]
 
 
 class FindingBook:
@@ -76,7 +85,7 @@ class FindingBook:
 
     __slots__ = ("code", "live", "rows", "table")
 
-    def __init__(self, table: Table, code: str, rows: dict[tuple[Table, tuple[Any, ...]], Any]) -> None:
+    def __init__(self, table: Table[FindingRow], code: str, rows: Rows) -> None:
         self.table, self.code, self.rows = table, code, rows
         self.live: dict[tuple[str, str], Finding] = {}
 
@@ -187,7 +196,7 @@ class BookState(FoldState):
 class FindingFoldView(ElevatorFoldView):
     """A per-elevator view whose rows are findings (alerts, fraud signals), kept by each state's book."""
 
-    finding_table: ClassVar[Table]
+    finding_table: ClassVar[Table[FindingRow]]
     state_class: ClassVar[type[BookState]]
 
     def new_state(self, code: str) -> BookState:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ledger.store import Store
+from ledger.store import IndexRow, Store
 from projections.config import DEFAULT_THRESHOLDS, Thresholds
 from projections.framework.context import CONTEXT_TYPES, ElevatorContext
 from projections.framework.events import LedgerEvent, decode
@@ -41,19 +41,21 @@ __all__ = [
     "GlobalView",
     "History",
     "ProjectionRunner",
+    "Rows",
     "RunReport",
     "View",
     "effective_history",
 ]
 
-Rows = dict[tuple[Table, tuple[Any, ...]], Any]
+Rows = dict[tuple[Table[Any], tuple[Any, ...]], Any]  # pending changes: (table, key) → row, or None to delete
+StoredEvents = list[tuple[IndexRow, bytes]]  # index rows with their records, as the store scans them
 History = Callable[[str, int], list[LedgerEvent]]  # (equipment code, up to position) → events in log order
 
 
 def effective_history(events: Iterable[LedgerEvent]) -> list[LedgerEvent]:
     """An elevator's events as a fold sees them: corrected events replaced by their corrections, time-ordered.
 
-    A correction amends what the corrected event said (DECISIONS.md): the corrected event drops out and the
+    A correction amends what the corrected event said (docs/DECISIONS.md): the corrected event drops out and the
     correction stands in its place, at its own ``occurred_at``.
     """
     events = list(events)
@@ -68,7 +70,7 @@ class View(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str]  # bump when the view's logic or tables change: a stored view of another version rebuilds
-    tables: ClassVar[tuple[Table, ...]]
+    tables: ClassVar[tuple[Table[Any], ...]]
     types: ClassVar[frozenset[str]]  # event types the view folds; others only advance its position
 
     def __init__(self, config: Thresholds = DEFAULT_THRESHOLDS) -> None:
@@ -101,10 +103,10 @@ class GlobalView(View):
         super().__init__(config)
         self.rows: Rows = {}
 
-    def put(self, table: Table, row: tuple[Any, ...]) -> None:
+    def put(self, table: Table[Any], row: tuple[Any, ...]) -> None:
         self.rows[(table, table.key_of(row))] = row
 
-    def delete(self, table: Table, key: tuple[Any, ...]) -> None:
+    def delete(self, table: Table[Any], key: tuple[Any, ...]) -> None:
         self.rows[(table, key)] = None
 
     def drain(self, batch: ViewBatch) -> None:
@@ -121,7 +123,8 @@ class FoldState:
     code: str
     ctx: ElevatorContext
     rows: Rows = field(default_factory=dict)
-    last: tuple[int, int] = (-(2**62), 0)  # (occurred_at, position) of the last event folded
+    last_at: int = -(2**62)  # occurred_at of the last event folded
+    last_position: int = 0  # and its position (0: nothing folded yet)
     dirty: bool = False
     purge: bool = False  # replace every row of this elevator (after a refold)
 
@@ -162,7 +165,7 @@ class ElevatorFoldView(View):
         st = self.states.get(code)
         if st is None:
             st = self._load(code)
-        if ev.corrects is not None or ev.occurred_at < st.last[0]:
+        if ev.corrects is not None or ev.occurred_at < st.last_at:
             st = self._refold(code, ev.position)
         else:
             self.step(st, ev)
@@ -178,7 +181,7 @@ class ElevatorFoldView(View):
         handler = self.handlers.get(kind)
         if handler is not None:
             handler(self, st, ev)
-        st.last = (ev.occurred_at, ev.position)
+        st.last_at, st.last_position = ev.occurred_at, ev.position
 
     def fold(self, code: str, events: Iterable[LedgerEvent]) -> FoldState:
         """A fresh state folded over ``events`` (already effective and time-ordered)."""
@@ -233,12 +236,12 @@ class ElevatorFoldView(View):
 def _quiet_gc() -> Iterator[None]:
     """Fewer cyclic-GC passes while folding: view state is long-lived and acyclic, and with the default
     thresholds the collector re-walks it so often that it doubles the cost of a rebuild."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 100_000), max(before[1], 50), max(before[2], 100))
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, 100_000), max(middle, 50), max(old, 100))
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        gc.set_threshold(young, middle, old)
 
 
 def _drain_rows(rows: Rows, batch: ViewBatch) -> None:
@@ -362,11 +365,12 @@ class ProjectionRunner:
             rows = self.store.index.scan(cursor, self.chunk)
             if not rows:
                 break
-            if max(v.position for v in self.views) < rows[0][0].position:
+            (first, _), (last, _) = rows[0], rows[-1]
+            if max(v.position for v in self.views) < first.position:
                 report.applied += self._apply_all(rows)
             else:
                 report.applied += self._apply_behind(rows)
-            cursor = rows[-1][0].position
+            cursor = last.position
             report.events += len(rows)
             pending += len(rows)
             if progress is not None:
@@ -376,7 +380,7 @@ class ProjectionRunner:
                 pending = 0
         self._flush(report)
 
-    def _apply_all(self, rows: list[tuple[Any, bytes]]) -> int:
+    def _apply_all(self, rows: StoredEvents) -> int:
         """Every view is behind every row (the usual case): route by type, decode each event once."""
         applied = 0
         routes = self._routes
@@ -389,12 +393,12 @@ class ProjectionRunner:
                 for view in wanted:
                     view.apply(ev)
                 applied += len(wanted)
-        last = rows[-1][0].position
+        last, _ = rows[-1]
         for view in self.views:
-            view.position = last
+            view.position = last.position
         return applied
 
-    def _apply_behind(self, rows: list[tuple[Any, bytes]]) -> int:
+    def _apply_behind(self, rows: StoredEvents) -> int:
         """Some views are ahead (a single-view rebuild, a redelivery): each row goes only to views behind it."""
         applied = 0
         for row, record in rows:

@@ -12,19 +12,24 @@ on the backend — so the same events give byte-identical views on SQLite and Po
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Annotated, Any, Generic, NamedTuple, TypeVar, get_args, get_origin, get_type_hints
 
 import orjson
 
 from ledger.core.errors import ConflictError
 from ledger.store import Store
 
-__all__ = ["ProjectionConflictError", "Table", "ViewBatch", "ViewDB"]
+__all__ = ["Json", "ProjectionConflictError", "Table", "ViewBatch", "ViewDB"]
 
 TRACKING = "pj_tracking"
+
+Json = Annotated[str, "json"]  # a column holding canonical JSON text
+R = TypeVar("R", bound=NamedTuple)  # a table's row type
+S = TypeVar("S", bound=NamedTuple)  # some of a table's columns, named by its fields
 
 
 class ProjectionConflictError(ConflictError):
@@ -33,27 +38,42 @@ class ProjectionConflictError(ConflictError):
     code = "conflict.projection"
 
 
-@dataclass(eq=False)
-class Table:
-    """A view table: columns are ``(name, kind)`` with kind ``text``, ``int`` or ``json`` (canonical JSON text).
+def _column_kind(hint: Any) -> str:
+    """``text``, ``int`` or ``json`` for a row field annotated ``str``, ``int`` or :data:`Json` (or ``… | None``)."""
+    if get_origin(hint) is Annotated:
+        return "json" if "json" in get_args(hint)[1:] else _column_kind(get_args(hint)[0])
+    if get_origin(hint) is types.UnionType:
+        (kind,) = {_column_kind(arg) for arg in get_args(hint) if arg is not type(None)}
+        return kind
+    return {str: "text", int: "int"}[hint]
 
-    Identity is the object (tables are module constants), so a table can key a dict cheaply.
+
+@dataclass(eq=False)
+class Table(Generic[R]):
+    """A view table, described by its row type: a NamedTuple whose fields are the columns, in order, annotated
+    ``str`` (text), ``int`` or :data:`Json` (canonical JSON text), ``| None`` where the column may be empty.
+
+    Rows are written as that type and read back as it (:meth:`ViewDB.select`). Identity is the object (tables are
+    module constants), so a table can key a dict cheaply.
     """
 
     name: str
-    columns: tuple[tuple[str, str], ...]
+    row: type[R]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
     by_code: bool = True  # has a ``code`` column: an elevator's rows can be replaced as a whole
+    columns: tuple[tuple[str, str], ...] = field(init=False)  # (name, kind), from the row type
 
     def __post_init__(self) -> None:
+        hints = get_type_hints(self.row, include_extras=True)
+        self.columns = tuple((name, _column_kind(hints[name])) for name in self.row._fields)
         names = self.column_names
         getter = itemgetter(*[names.index(k) for k in self.key])
         self._key: Any = (lambda row: (getter(row),)) if len(self.key) == 1 else getter
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.columns)
+        return self.row._fields
 
     def key_of(self, row: Sequence[Any]) -> tuple[Any, ...]:
         """The primary-key values of ``row`` (a tuple in column order)."""
@@ -68,12 +88,12 @@ class ViewBatch:
     version: str
     old_position: int
     new_position: int
-    tables: tuple[Table, ...] = ()
+    tables: tuple[Table[Any], ...] = ()
     purge_codes: set[str] = field(default_factory=set)
-    upserts: dict[Table, dict[tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=dict)
-    deletes: dict[Table, set[tuple[Any, ...]]] = field(default_factory=dict)
+    upserts: dict[Table[Any], dict[tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=dict)
+    deletes: dict[Table[Any], set[tuple[Any, ...]]] = field(default_factory=dict)
 
-    def put(self, table: Table, key: tuple[Any, ...], row: tuple[Any, ...] | None) -> None:
+    def put(self, table: Table[Any], key: tuple[Any, ...], row: tuple[Any, ...] | None) -> None:
         if row is None:
             self.upserts.get(table, {}).pop(key, None)
             self.deletes.setdefault(table, set()).add(key)
@@ -116,7 +136,7 @@ class ViewDB:
     def _kind(self, kind: str) -> str:
         return {"int": "BIGINT" if self.pg else "INTEGER", "text": "TEXT", "json": "TEXT"}[kind]
 
-    def _ddl(self, table: Table) -> list[str]:
+    def _ddl(self, table: Table[Any]) -> list[str]:
         cols = ", ".join(
             f"{name} {self._kind(kind)}{' NOT NULL' if name in table.key else ''}" for name, kind in table.columns
         )
@@ -135,7 +155,31 @@ class ViewDB:
             cursor.execute(self.sql(text), tuple(params))
             return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()]
 
-    def ensure(self, tables: Iterable[Table], versions: dict[str, str]) -> None:
+    def _query(self, table: Table[Any], columns: Sequence[str], where: str, params: Sequence[Any],
+               distinct: bool = False) -> list[tuple[Any, ...]]:
+        select = "SELECT DISTINCT" if distinct else "SELECT"
+        condition = f" WHERE {where}" if where else ""
+        return self.read(f"{select} {', '.join(columns)} FROM {self.t(table.name)}{condition}", params)
+
+    def select(self, table: Table[R], where: str = "", params: Sequence[Any] = ()) -> list[R]:
+        """The rows of ``table`` matching ``where`` (SQL with ``?`` placeholders), as its row type."""
+        return [table.row._make(r) for r in self._query(table, table.column_names, where, params)]
+
+    def select_as(self, table: Table[Any], shape: type[S], where: str = "", params: Sequence[Any] = ()) -> list[S]:
+        """Some columns of ``table``: those named by the fields of ``shape``, as ``shape``."""
+        return [shape._make(r) for r in self._query(table, shape._fields, where, params)]
+
+    def values(self, table: Table[Any], column: str, where: str = "", params: Sequence[Any] = (), *,
+               distinct: bool = False) -> list[Any]:
+        """One column of the matching rows (its distinct values with ``distinct``)."""
+        return [value for (value,) in self._query(table, (column,), where, params, distinct)]
+
+    def count(self, table: Table[Any], where: str = "", params: Sequence[Any] = ()) -> int:
+        """How many rows of ``table`` match."""
+        ((count,),) = self._query(table, ("COUNT(*)",), where, params)
+        return int(count)
+
+    def ensure(self, tables: Iterable[Table[Any]], versions: dict[str, str]) -> None:
         """Create missing tables and tracking rows (new views start at position 0)."""
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
@@ -156,7 +200,7 @@ class ViewDB:
         return {view: (int(pos), ver) for view, pos, ver in self.read(f"SELECT view, position, version FROM "
                                                                       f"{self.t(TRACKING)}")}
 
-    def reset(self, view: str, version: str, tables: Iterable[Table], *, recreate: bool = False) -> None:
+    def reset(self, view: str, version: str, tables: Iterable[Table[Any]], *, recreate: bool = False) -> None:
         """Empty a view and move it back to position 0 (a rebuild replays it from the start).
 
         ``recreate`` drops and recreates the tables: a new code version may have changed their columns.
@@ -203,7 +247,7 @@ class ViewDB:
             if rows:  # in key order: B-tree inserts stay local (≈ 1.5× faster on SQLite); keys are NOT NULL
                 cursor.executemany(self.sql(self._upsert(table)), [rows[k] for k in sorted(rows)])
 
-    def _upsert(self, table: Table) -> str:
+    def _upsert(self, table: Table[Any]) -> str:
         names = table.column_names
         rest = [n for n in names if n not in table.key]
         action = "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in rest) if rest else "DO NOTHING"
@@ -212,12 +256,12 @@ class ViewDB:
 
     # --- inspection ------------------------------------------------------------------------------------------
 
-    def dump(self, tables: Iterable[Table]) -> bytes:
+    def dump(self, tables: Iterable[Table[Any]]) -> bytes:
         """Every row of ``tables`` in key order, as canonical JSON lines: equal dumps mean equal views."""
         out = []
         for table in sorted(tables, key=lambda t: t.name):
             out.append(orjson.dumps({"table": table.name}))
-            rows = self.read(f"SELECT {', '.join(table.column_names)} FROM {self.t(table.name)}")
+            rows = self._query(table, table.column_names, "", ())
             # Sorted here, not by ORDER BY: PostgreSQL may collate text by locale, SQLite by bytes.
             rows.sort(key=table.key_of)
             out.extend(orjson.dumps(list(row)) for row in rows)

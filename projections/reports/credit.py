@@ -22,15 +22,16 @@ category (虚假维保, 短接, 虚假检验, 转包分包, 无证, 事故), or 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.core.identifiers import format_instant
 from projections.config import DAY_S, Thresholds
-from projections.framework.events import add_years, day, day_start, local_day, ref_json
-from projections.views.fleet import MONTHLY_METRICS
+from projections.framework.events import EventRef, add_years, day, day_start, local_day, ref_json
+from projections.views.fleet import MONTHLY_METRICS, IncidentRow, InspectionRow, MonthlyRow, ServiceRow, TicketRow
+from projections.views.parties import LicenceRow, PenaltyRow, RatingRow, RevocationRow, WorkerRow
 
 __all__ = ["CreditInputs", "blacklist", "credit_grade", "credit_ratings"]
 
@@ -47,58 +48,70 @@ class CreditInputs:
     at: int
     start: int
     orgs: dict[str, dict[str, Any]]  # org → {name, roles}
-    licences: list[tuple[Any, ...]] = field(default_factory=list)  # pj_licences rows
-    revocations: list[tuple[Any, ...]] = field(default_factory=list)  # pj_revocations rows (≤ at)
-    workers: list[tuple[Any, ...]] = field(default_factory=list)  # pj_workers rows
-    service: list[tuple[Any, ...]] = field(default_factory=list)  # pj_kpi_service rows overlapping the window
-    monthly: list[tuple[Any, ...]] = field(default_factory=list)  # pj_kpi_monthly rows in the window
-    tickets: list[tuple[Any, ...]] = field(default_factory=list)
-    inspections: list[tuple[Any, ...]] = field(default_factory=list)
-    accidents: list[tuple[Any, ...]] = field(default_factory=list)  # pj_incidents rows of type AccidentReported
-    penalties: list[tuple[Any, ...]] = field(default_factory=list)  # pj_penalties rows (≤ at, all time)
+    licences: list[LicenceRow] = field(default_factory=list)
+    revocations: list[RevocationRow] = field(default_factory=list)  # ≤ at
+    workers: list[WorkerRow] = field(default_factory=list)
+    service: list[ServiceRow] = field(default_factory=list)  # stretches overlapping the window
+    monthly: list[MonthlyRow] = field(default_factory=list)  # months in the window
+    tickets: list[TicketRow] = field(default_factory=list)
+    inspections: list[InspectionRow] = field(default_factory=list)
+    accidents: list[IncidentRow] = field(default_factory=list)  # incidents of type AccidentReported (≤ at)
+    penalties: list[PenaltyRow] = field(default_factory=list)  # ≤ at, all time
     signals: list[dict[str, Any]] = field(default_factory=list)  # {rule, maintainer, event_ids, evidence}
-    ratings: list[tuple[Any, ...]] = field(default_factory=list)  # pj_ratings rows (≤ at)
+    ratings: list[RatingRow] = field(default_factory=list)  # ≤ at
+
+
+class _Listing(NamedTuple):
+    """Why a party is on the blacklist, from when."""
+
+    at: int
+    reason: dict[str, Any]
 
 
 def blacklist(inputs: CreditInputs, config: Thresholds) -> list[dict[str, Any]]:
     """Parties on the blacklist at ``inputs.at``, each with the events that put them there."""
-    reasons: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for event_id, kind, org, number, revoked_at, reason, h in inputs.revocations:
-        if kind == "licence" and revoked_at <= inputs.at:
-            reasons[org].append((revoked_at, {"reason": "licence_revoked", "licence_no": number, "detail": reason,
-                                              "evidence": ref_json((event_id, "LicenceRevoked", h, revoked_at))}))
-    by_party: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in inputs.penalties:
-        if row[8] <= inputs.at:
-            by_party[row[1]].append(row)
-    for party, rows in by_party.items():
-        rows.sort(key=lambda r: (r[8], r[0]))
-        for row in rows:
-            if row[4] in config.blacklist_categories:
-                reasons[party].append((row[8], _penalty_reason(row, "serious_penalty")))
-        for n in range(len(rows) - config.blacklist_penalties_per_year + 1):
-            window = rows[n:n + config.blacklist_penalties_per_year]
-            if window[-1][8] - window[0][8] <= 365 * DAY_S:
-                reasons[party].append((window[-1][8], {
+    reasons: dict[str, list[_Listing]] = defaultdict(list)
+    for revoked in inputs.revocations:
+        if revoked.kind == "licence" and revoked.revoked_at <= inputs.at:
+            reasons[revoked.org].append(_Listing(revoked.revoked_at, {
+                "reason": "licence_revoked", "licence_no": revoked.number, "detail": revoked.reason,
+                "evidence": _revocation_ref(revoked)}))
+    by_party: dict[str, list[PenaltyRow]] = defaultdict(list)
+    for penalty in inputs.penalties:
+        if penalty.occurred_at <= inputs.at:
+            by_party[penalty.party].append(penalty)
+    for party, penalties in by_party.items():
+        penalties.sort(key=lambda r: (r.occurred_at, r.event_id))
+        for penalty in penalties:
+            if penalty.category in config.blacklist_categories:
+                reasons[party].append(_Listing(penalty.occurred_at, _penalty_reason(penalty, "serious_penalty")))
+        for n in range(len(penalties) - config.blacklist_penalties_per_year + 1):
+            window = penalties[n:n + config.blacklist_penalties_per_year]
+            if window[-1].occurred_at - window[0].occurred_at <= 365 * DAY_S:
+                reasons[party].append(_Listing(window[-1].occurred_at, {
                     "reason": "repeated_penalties", "count": len(window),
                     "evidence": [_penalty_reason(r, "penalty")["evidence"] for r in window]}))
                 break
     out = []
-    for org, items in sorted(reasons.items()):
-        items.sort(key=lambda x: x[0])
-        since = items[0][0]
-        until = max(day_start(add_years(local_day(t), config.blacklist_years)) for t, _ in items)
+    for org, listings in sorted(reasons.items()):
+        listings.sort(key=lambda listing: listing.at)
+        until = max(day_start(add_years(local_day(listing.at), config.blacklist_years)) for listing in listings)
         if until <= inputs.at:
             continue
-        out.append({"org": org, "name": inputs.orgs.get(org, {}).get("name"), "listed_from": format_instant(since),
-                    "listed_until": format_instant(until), "reasons": [r for _, r in items]})
+        out.append({"org": org, "name": inputs.orgs.get(org, {}).get("name"),
+                    "listed_from": format_instant(listings[0].at), "listed_until": format_instant(until),
+                    "reasons": [listing.reason for listing in listings]})
     return out
 
 
-def _penalty_reason(row: Sequence[Any], reason: str) -> dict[str, Any]:
-    event_id, _, code, article, category, amount, decision, _, at, h = row
-    return {"reason": reason, "category": category, "law_article": article, "amount_fen": amount,
-            "decision_no": decision, "equipment_code": code, "evidence": ref_json((event_id, "PenaltyImposed", h, at))}
+def _penalty_reason(penalty: PenaltyRow, reason: str) -> dict[str, Any]:
+    return {"reason": reason, "category": penalty.category, "law_article": penalty.law_article,
+            "amount_fen": penalty.amount_fen, "decision_no": penalty.decision_no, "equipment_code": penalty.code,
+            "evidence": ref_json(EventRef(penalty.event_id, "PenaltyImposed", penalty.hash, penalty.occurred_at))}
+
+
+def _revocation_ref(revoked: RevocationRow) -> dict[str, Any]:
+    return ref_json(EventRef(revoked.event_id, "LicenceRevoked", revoked.hash, revoked.revoked_at))
 
 
 def credit_grade(score: float, config: Thresholds) -> str:
@@ -117,8 +130,7 @@ def credit_ratings(inputs: CreditInputs, config: Thresholds,
     entries = blacklist(inputs, config) if blacklisted is None else blacklisted
     listed = {entry["org"]: entry for entry in entries}
     fleet_days = sum(_overlap(r, inputs.start, inputs.at) for r in inputs.service)
-    faults_at = 4 + MONTHLY_METRICS.index("faults")
-    fleet_faults = sum(r[faults_at] for r in inputs.monthly)
+    fleet_faults = sum(r.faults for r in inputs.monthly)
     fleet_rate = fleet_faults / (fleet_days / 365) if fleet_days else 0.0
     out = []
     for org in sorted(o for o, info in inputs.orgs.items() if "maintainer" in info["roles"]):
@@ -126,24 +138,24 @@ def credit_ratings(inputs: CreditInputs, config: Thresholds,
     return out
 
 
-def _overlap(service_row: Sequence[Any], start: int, end: int) -> float:
-    _, a, b, _, _ = service_row
-    return float(max(0, min(end, b if b is not None else end) - max(start, a)) / DAY_S)
+def _overlap(segment: ServiceRow, start: int, end: int) -> float:
+    """Days of ``[start, end)`` the stretch was in service."""
+    return segment.seconds_within(start, end) / DAY_S
 
 
 def _rate(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, Any] | None,
           fleet_rate: float) -> dict[str, Any]:
     today = local_day(inp.at)
-    segments = [r for r in inp.service if r[4] == org]
+    segments = [r for r in inp.service if r.maintainer == org]
     unit_days = sum(_overlap(r, inp.start, inp.at) for r in segments)
-    units_now = len({r[0] for r in segments if r[1] <= inp.at and (r[2] is None or r[2] > inp.at)})
+    units_now = len({r.code for r in segments if r.start_at <= inp.at and (r.end_at is None or r.end_at > inp.at)})
     monthly: defaultdict[str, int] = defaultdict(int)
     unit_month_faults: dict[tuple[str, str], int] = defaultdict(int)
-    for code, month, _, maintainer, *values in inp.monthly:
-        if maintainer == org:
-            for metric, value in zip(MONTHLY_METRICS, values, strict=True):
-                monthly[metric] += value
-            unit_month_faults[(code, month)] += values[MONTHLY_METRICS.index("faults")]
+    for counters in inp.monthly:
+        if counters.maintainer == org:
+            for metric in MONTHLY_METRICS:
+                monthly[metric] += getattr(counters, metric)
+            unit_month_faults[(counters.code, counters.month)] += counters.faults
     indicators = {
         "resources": _resources(org, inp, config, units_now, today),
         "quality": _quality(monthly, unit_days, fleet_rate),
@@ -165,8 +177,8 @@ def _rate(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, 
     grade: str | None = "D" if vetoes else credit_grade(score, config)
     if not vetoes and unit_days == 0:
         grade = None  # maintained nothing in the window: nothing to rate
-    published = [r for r in inp.ratings if r[1] == org]
-    latest = max(published, key=lambda r: (r[6], r[0])) if published else None
+    published = [r for r in inp.ratings if r.org == org]
+    latest = max(published, key=lambda r: (r.occurred_at, r.event_id)) if published else None
     return {
         "org": org, "name": inp.orgs[org]["name"], "grade": grade, "score": score,
         "grade_before_veto": credit_grade(score, config), "units": units_now,
@@ -175,16 +187,16 @@ def _rate(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, 
                        for k, v in indicators.items()],
         "deductions": deductions, "vetoes": vetoes,
         "published": None if latest is None else {
-            "grade": latest[2], "period": latest[3], "rule_set": latest[4], "score": latest[5],
-            "evidence": ref_json((latest[0], "CreditRated", latest[7], latest[6]))},
+            "grade": latest.grade, "period": latest.period, "rule_set": latest.rule_set, "score": latest.score,
+            "evidence": ref_json(EventRef(latest.event_id, "CreditRated", latest.hash, latest.occurred_at))},
         "window": {"from": format_instant(inp.start), "to": format_instant(inp.at)},
     }
 
 
 def _resources(org: str, inp: CreditInputs, config: Thresholds, units: int, today: date) -> dict[str, Any]:
-    revoked = {r[3] for r in inp.revocations if r[1] == "certificate" and r[2] == org and r[4] <= inp.at}
-    workers = [w for w in inp.workers if w[1] == org and w[2] == "T" and day(w[3]) <= today <= day(w[4])
-               and w[0] not in revoked]
+    revoked = {r.number for r in inp.revocations if r.kind == "certificate" and r.org == org and r.revoked_at <= inp.at}
+    workers = [w for w in inp.workers if w.org == org and w.category == "T"
+               and day(w.valid_from) <= today <= day(w.valid_until) and w.cert_no not in revoked]
     needed = max(1.0, units / config.credit_units_per_worker)
     return {"score": round(min(100.0, 100 * len(workers) / needed), 1),
             "basis": {"certified_workers": len(workers), "units": units, "workers_needed": round(needed, 2)}}
@@ -203,8 +215,9 @@ def _quality(monthly: Mapping[str, int], unit_days: float, fleet_rate: float) ->
 
 
 def _rescue(org: str, inp: CreditInputs) -> dict[str, Any]:
-    tickets = [r for r in inp.tickets if r[4] == org and not r[11] and not (r[12] and r[6] is None)]
-    on_time = [r for r in tickets if r[8] is not None and r[8] - r[5] <= r[13]]
+    tickets = [r for r in inp.tickets if r.maintainer == org and not r.false_alarm
+               and not (r.self_rescued and r.dispatched_at is None)]
+    on_time = [r for r in tickets if r.arrived_at is not None and r.arrived_at - r.alarm_at <= r.sla_s]
     rate = len(on_time) / len(tickets) if tickets else 1.0
     return {"score": round(100 * rate, 1), "basis": {"tickets": len(tickets), "on_time": len(on_time)}}
 
@@ -219,9 +232,9 @@ def _on_site(org: str, inp: CreditInputs, monthly: Mapping[str, int]) -> dict[st
 
 
 def _supervision(org: str, inp: CreditInputs) -> dict[str, Any]:
-    penalties = [r for r in inp.penalties if r[1] == org and inp.start <= r[8] <= inp.at]
-    periodic = [r for r in inp.inspections if r[5] == org and r[2] == "periodic"]
-    first_pass = sum(r[7] for r in periodic) / len(periodic) if periodic else 1.0
+    penalties = [r for r in inp.penalties if r.party == org and inp.start <= r.occurred_at <= inp.at]
+    periodic = [r for r in inp.inspections if r.maintainer == org and r.kind == "periodic"]
+    first_pass = sum(r.first_pass for r in periodic) / len(periodic) if periodic else 1.0
     score = 100 - 20 * len(penalties) - max(0.0, (0.95 - first_pass) * 200)
     return {"score": round(max(0.0, min(100.0, score)), 1),
             "basis": {"penalties": len(penalties), "inspections": len(periodic),
@@ -232,22 +245,23 @@ def _supervision(org: str, inp: CreditInputs) -> dict[str, Any]:
 def _vetoes(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, Any] | None,
             today: date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    revoked = {r[3]: r for r in inp.revocations if r[1] == "licence" and r[2] == org and r[4] <= inp.at}
-    valid = [r for r in inp.licences if r[0] == org and r[2] == "maintenance" and r[1] not in revoked
-             and day(r[3]) <= today <= day(r[4])]
+    revoked = {r.number: r for r in inp.revocations if r.kind == "licence" and r.org == org and r.revoked_at <= inp.at}
+    valid = [r for r in inp.licences if r.org == org and r.kind == "maintenance" and r.licence_no not in revoked
+             and day(r.valid_from) <= today <= day(r.valid_until)]
     if not valid:
-        evidence = [ref_json((r[0], "LicenceRevoked", r[6], r[4])) for r in revoked.values()]
+        evidence = [_revocation_ref(r) for r in revoked.values()]
         out.append({"rule": "licence_invalid", "reason": "no valid maintenance licence (维保许可) at T",
                     "evidence": evidence})
-    accidents = [r for r in inp.accidents if r[10] == org and inp.start <= r[3] <= inp.at]
+    accidents = [r for r in inp.accidents if r.maintainer == org and inp.start <= r.occurred_at <= inp.at]
     if accidents:
         out.append({"rule": "accident", "reason": "an accident on a unit it maintained",
-                    "evidence": [ref_json((r[0], "AccidentReported", r[12], r[3])) for r in accidents]})
+                    "evidence": [ref_json(EventRef(r.event_id, "AccidentReported", r.hash, r.occurred_at))
+                                 for r in accidents]})
     if listed is not None:
         out.append({"rule": "blacklisted", "reason": "on the 严重违法失信名单 (blacklist)",
                     "evidence": [_first_evidence(r) for r in listed["reasons"]]})
-    vetoed = [r for r in inp.penalties if r[1] == org and r[4] in config.credit_veto_categories
-              and inp.start <= r[8] <= inp.at]
+    vetoed = [r for r in inp.penalties if r.party == org and r.category in config.credit_veto_categories
+              and inp.start <= r.occurred_at <= inp.at]
     if vetoed:
         out.append({"rule": "penalty_bypass_or_subcontracting", "reason": "penalised for 短接/转包/分包",
                     "evidence": [_penalty_reason(r, "penalty")["evidence"] for r in vetoed]})

@@ -30,7 +30,7 @@ from typing import Any
 
 from projections.config import DAY_S, KpiTarget, Thresholds
 from projections.framework.events import month_window
-from projections.views.fleet import MONTHLY_METRICS
+from projections.views.fleet import MONTHLY_METRICS, InspectionRow, MonthlyRow, ServiceRow, TicketRow, ValidityRow
 
 __all__ = ["KPI_LABELS", "KpiInputs", "KpiValue", "compute_kpis", "month_window", "nearest_rank"]
 
@@ -83,14 +83,14 @@ class KpiValue:
 
 @dataclass
 class KpiInputs:
-    """The fleet rows of one window (tuples in the column order of the ``pj_kpi_*`` tables)."""
+    """The fleet rows of one window (rows of the ``pj_kpi_*`` tables)."""
 
     month: str
-    tickets: list[tuple[Any, ...]] = field(default_factory=list)
-    inspections: list[tuple[Any, ...]] = field(default_factory=list)
-    service: list[tuple[Any, ...]] = field(default_factory=list)
-    validity: list[tuple[Any, ...]] = field(default_factory=list)
-    monthly: list[tuple[Any, ...]] = field(default_factory=list)
+    tickets: list[TicketRow] = field(default_factory=list)
+    inspections: list[InspectionRow] = field(default_factory=list)
+    service: list[ServiceRow] = field(default_factory=list)
+    validity: list[ValidityRow] = field(default_factory=list)
+    monthly: list[MonthlyRow] = field(default_factory=list)
 
 
 def nearest_rank(values: Sequence[float], pct: int) -> float:
@@ -98,11 +98,12 @@ def nearest_rank(values: Sequence[float], pct: int) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-Group = tuple[str, str]
+Group = tuple[str, str]  # (district, maintainer), either may be "*"
 
 
-def _groups(key: Group) -> list[Group]:
-    return [key, (key[0], "*"), ("*", "*")]
+def _groups(district: str, maintainer: str) -> list[Group]:
+    """The group itself and its roll-ups: the district over all maintainers, and everything."""
+    return [(district, maintainer), (district, "*"), ("*", "*")]
 
 
 def compute_kpis(inputs: KpiInputs, config: Thresholds) -> list[dict[str, Any]]:
@@ -111,25 +112,25 @@ def compute_kpis(inputs: KpiInputs, config: Thresholds) -> list[dict[str, Any]]:
     days = (end - start) / DAY_S
     acc: dict[Group, dict[str, Any]] = defaultdict(lambda: defaultdict(list))
 
-    for code, seg_start, seg_end, district, maintainer in inputs.service:
-        overlap = min(end, seg_end if seg_end is not None else end) - max(start, seg_start)
+    for segment in inputs.service:
+        overlap = segment.seconds_within(start, end)
         if overlap > 0:
-            for g in _groups((district, maintainer)):
+            for g in _groups(segment.district, segment.maintainer):
                 acc[g]["elevator_days"].append(overlap / DAY_S)
-        if seg_start < end and (seg_end is None or seg_end >= end):
-            for g in _groups((district, maintainer)):
-                acc[g]["units_at_end"].append(code)
-    valid_at_end = {row[0] for row in inputs.validity if row[2] < end <= row[3]}
-    for row in inputs.tickets:
-        for g in _groups((row[3], row[4])):
-            acc[g]["tickets"].append(row)
-    for row in inputs.inspections:
-        for g in _groups((row[4], row[5])):
-            acc[g]["inspections"].append(row)
-    for code, _, district, maintainer, *values in inputs.monthly:
-        for g in _groups((district, maintainer)):
-            for metric, value in zip(MONTHLY_METRICS, values, strict=True):
-                acc[g][metric].append(value)
+        if segment.start_at < end and (segment.end_at is None or segment.end_at >= end):
+            for g in _groups(segment.district, segment.maintainer):
+                acc[g]["units_at_end"].append(segment.code)
+    valid_at_end = {v.code for v in inputs.validity if v.start_at < end <= v.end_at}
+    for ticket in inputs.tickets:
+        for g in _groups(ticket.district, ticket.maintainer):
+            acc[g]["tickets"].append(ticket)
+    for inspection in inputs.inspections:
+        for g in _groups(inspection.district, inspection.maintainer):
+            acc[g]["inspections"].append(inspection)
+    for counters in inputs.monthly:
+        for g in _groups(counters.district, counters.maintainer):
+            for metric in MONTHLY_METRICS:
+                acc[g][metric].append(getattr(counters, metric))
 
     out = []
     for (district, maintainer), a in sorted(acc.items()):
@@ -139,6 +140,12 @@ def compute_kpis(inputs: KpiInputs, config: Thresholds) -> list[dict[str, Any]]:
     return out
 
 
+def _freed_before_dispatch(ticket: TicketRow) -> bool:
+    """A passenger got out (自行脱困) before anyone was dispatched: not a test of the arrival KPIs."""
+    dispatched, freed = ticket.dispatched_at, ticket.freed_at
+    return bool(ticket.self_rescued) and (dispatched is None or (freed is not None and freed <= dispatched))
+
+
 def _ratio(num: float, den: float) -> float | None:
     return round(num / den, 6) if den else None
 
@@ -146,16 +153,22 @@ def _ratio(num: float, den: float) -> float | None:
 def _kpis(a: dict[str, Any], days: float, valid_at_end: set[str], config: Thresholds) -> list[KpiValue]:
     t = config.kpi_targets
     units = sum(a["elevator_days"]) / days
-    tickets = [r for r in a["tickets"] if not r[11]]
-    dispatched = [r for r in tickets if r[6] is not None]
-    responded = [r for r in dispatched if r[7] is not None and r[7] - r[6] <= config.response_ack_s]
-    arrival_set = [r for r in tickets if not (r[12] and (r[6] is None or (r[9] is not None and r[9] <= r[6])))]
-    arrivals = [(r[8] - r[5]) / 60 for r in arrival_set if r[8] is not None]
-    on_time = [r for r in arrival_set if r[8] is not None and r[8] - r[5] <= r[13]]
-    onsite = [(r[9] - r[8]) / 60 for r in arrival_set if r[8] is not None and r[9] is not None]
-    equipment = [r for r in tickets if r[10] in config.equipment_causes]
-    periodic = [r for r in a["inspections"] if r[2] == "periodic"]
-    self_tests = [r for r in a["inspections"] if r[2] == "self_test"]
+    tickets: list[TicketRow] = [r for r in a["tickets"] if not r.false_alarm]
+    dispatched = [r for r in tickets if r.dispatched_at is not None]
+    responded = [r for r in dispatched if r.acknowledged_at is not None and r.dispatched_at is not None
+                 and r.acknowledged_at - r.dispatched_at <= config.response_ack_s]
+    arrival_set = [r for r in tickets if not _freed_before_dispatch(r)]
+    arrivals = [(r.arrived_at - r.alarm_at) / 60 for r in arrival_set if r.arrived_at is not None]
+    on_time = [r for r in arrival_set if r.arrived_at is not None and r.arrived_at - r.alarm_at <= r.sla_s]
+    onsite = [(r.freed_at - r.arrived_at) / 60 for r in arrival_set
+              if r.arrived_at is not None and r.freed_at is not None]
+    equipment = [r for r in tickets if r.cause in config.equipment_causes]
+    inspections: list[InspectionRow] = a["inspections"]
+    periodic = [r for r in inspections if r.kind == "periodic"]
+    self_tests = [r for r in inspections if r.kind == "self_test"]
+    first_passed = sum(r.first_pass for r in periodic)
+    final_passed = sum(r.final_pass for r in periodic)
+    self_tests_passed = sum(r.first_pass for r in self_tests)
     at_end = set(a["units_at_end"])
     faults, repeats = sum(a["faults"]), sum(a["repeat_faults"])
     unit_years = sum(a["elevator_days"]) / 365
@@ -173,12 +186,11 @@ def _kpis(a: dict[str, Any], days: float, valid_at_end: set[str], config: Thresh
                  t.get("entrapment_rate")),
         KpiValue("entrapment_rate_all_causes", _ratio(len(tickets), units), len(tickets), round(units, 4)),
         KpiValue("onsite_rescue_min", round(statistics.fmean(onsite), 2) if onsite else None),
-        KpiValue("first_pass_rate", _ratio(sum(r[7] for r in periodic), len(periodic)), sum(r[7] for r in periodic),
-                 len(periodic), t.get("first_pass_rate")),
-        KpiValue("final_pass_rate", _ratio(sum(r[8] for r in periodic), len(periodic)), sum(r[8] for r in periodic),
-                 len(periodic)),
-        KpiValue("self_test_first_pass_rate", _ratio(sum(r[7] for r in self_tests), len(self_tests)),
-                 sum(r[7] for r in self_tests), len(self_tests)),
+        KpiValue("first_pass_rate", _ratio(first_passed, len(periodic)), first_passed, len(periodic),
+                 t.get("first_pass_rate")),
+        KpiValue("final_pass_rate", _ratio(final_passed, len(periodic)), final_passed, len(periodic)),
+        KpiValue("self_test_first_pass_rate", _ratio(self_tests_passed, len(self_tests)), self_tests_passed,
+                 len(self_tests)),
         KpiValue("inspected_rate", _ratio(len(at_end & valid_at_end), len(at_end)), len(at_end & valid_at_end),
                  len(at_end)),
         KpiValue("maintenance_on_time_rate", _ratio(sum(a["maint_on_time"]), sum(a["maint_intervals"])),

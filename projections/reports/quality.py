@@ -14,22 +14,51 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from projections.config import DAY_S, Thresholds
 from projections.framework.events import years_between
+from projections.views.fleet import ServiceRow
 
-__all__ = ["QualityInputs", "quality_grade", "quality_report"]
+__all__ = ["Entrapment", "Fault", "QualityInputs", "Unit", "quality_grade", "quality_report"]
+
+
+class Unit(NamedTuple):
+    """An elevator as the evaluation reads it (some columns of ``pj_dossier``), instants cut at T."""
+
+    code: str
+    manufacturer: str | None
+    model: str | None
+    use_start: int | None  # None: not in use by T
+    decommissioned_at: int | None  # None: not decommissioned by T
+    design_life_years: int | None
+
+    def as_of(self, at: int) -> Unit:
+        """The unit as it stood at ``at``: a later start of use or decommissioning has not happened yet."""
+        return self._replace(use_start=_by(self.use_start, at), decommissioned_at=_by(self.decommissioned_at, at))
+
+
+def _by(instant: int | None, at: int) -> int | None:
+    return instant if instant is not None and instant <= at else None
+
+
+class Fault(NamedTuple):
+    code: str
+    safety: int  # 1 for a safety fault
+
+
+class Entrapment(NamedTuple):
+    code: str
+    cause: str
 
 
 @dataclass
 class QualityInputs:
     at: int
-    units: list[tuple[Any, ...]] = field(default_factory=list)  # (code, manufacturer, model, use_start,
-    #                                                              decommissioned_at, design_life_years)
-    service: list[tuple[Any, ...]] = field(default_factory=list)  # pj_kpi_service rows
-    faults: list[tuple[str, int]] = field(default_factory=list)  # (code, safety) per fault up to T
-    entrapments: list[tuple[str, str]] = field(default_factory=list)  # (code, cause) per real ticket up to T
+    units: list[Unit] = field(default_factory=list)
+    service: list[ServiceRow] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)  # every fault up to T
+    entrapments: list[Entrapment] = field(default_factory=list)  # every real ticket up to T
     names: dict[str, str] = field(default_factory=dict)
 
 
@@ -44,17 +73,17 @@ def quality_grade(index: float | None, unit_years: float, config: Thresholds) ->
 
 def quality_report(inputs: QualityInputs, config: Thresholds) -> dict[str, Any]:
     """``{"fleet": …, "models": [...], "manufacturers": [...]}`` as of ``inputs.at``."""
-    unit_of = {u[0]: u for u in inputs.units}
+    unit_of = {u.code: u for u in inputs.units}
     days: dict[str, float] = defaultdict(float)
-    for code, start, end, _, _ in inputs.service:
-        days[code] += max(0, min(inputs.at, end if end is not None else inputs.at) - start) / DAY_S
+    for segment in inputs.service:
+        days[segment.code] += segment.seconds_within(segment.start_at, inputs.at) / DAY_S
     faults: dict[str, list[int]] = defaultdict(list)
-    for code, safety in inputs.faults:
-        faults[code].append(safety)
+    for fault in inputs.faults:
+        faults[fault.code].append(fault.safety)
     equipment: dict[str, int] = defaultdict(int)
-    for code, cause in inputs.entrapments:
-        if cause in config.equipment_causes:
-            equipment[code] += 1
+    for entrapment in inputs.entrapments:
+        if entrapment.cause in config.equipment_causes:
+            equipment[entrapment.code] += 1
     total_years = sum(days.values()) / 365
     total_faults = sum(len(v) for v in faults.values())
     fleet_rate = total_faults / total_years if total_years else None
@@ -64,17 +93,19 @@ def quality_report(inputs: QualityInputs, config: Thresholds) -> dict[str, Any]:
         n_faults = sum(len(faults[c]) for c in codes)
         rate = n_faults / years if years else None
         index = rate / fleet_rate if rate is not None and fleet_rate else None
-        in_use = [unit_of[c] for c in codes if unit_of[c][4] is None and unit_of[c][3] is not None]
-        retired = [unit_of[c] for c in codes if unit_of[c][4] is not None and unit_of[c][3] is not None]
-        lives = [years_between(u[3], u[4]) for u in retired]
-        life_ratio = [years_between(u[3], u[4]) / u[5] for u in retired if u[5]]
+        units = [unit_of[c] for c in codes]
+        in_use = [u.use_start for u in units if u.decommissioned_at is None and u.use_start is not None]
+        retired = [(u.use_start, u.decommissioned_at, u.design_life_years) for u in units
+                   if u.decommissioned_at is not None and u.use_start is not None]
+        lives = [years_between(start, end) for start, end, _ in retired]
+        life_ratio = [years_between(start, end) / life for start, end, life in retired if life]
         return {
             "units": len(codes), "unit_years": round(years, 3), "faults": n_faults,
             "safety_faults": sum(sum(faults[c]) for c in codes),
             "faults_per_unit_year": None if rate is None else round(rate, 4),
             "equipment_entrapments_per_unit_year": round(sum(equipment[c] for c in codes) / years, 4) if years else None,
             "fault_rate_index": None if index is None else round(index, 3),
-            "mean_age_years": round(sum(years_between(u[3], inputs.at) for u in in_use) / len(in_use), 2)
+            "mean_age_years": round(sum(years_between(start, inputs.at) for start in in_use) / len(in_use), 2)
             if in_use else None,
             "decommissioned": len(retired),
             "mean_service_life_years": round(sum(lives) / len(lives), 2) if lives else None,
@@ -84,9 +115,9 @@ def quality_report(inputs: QualityInputs, config: Thresholds) -> dict[str, Any]:
 
     by_model: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_maker: dict[str, list[str]] = defaultdict(list)
-    for code, maker, model, *_ in inputs.units:
-        by_model[(maker or "", model or "")].append(code)
-        by_maker[maker or ""].append(code)
+    for u in inputs.units:
+        by_model[(u.manufacturer or "", u.model or "")].append(u.code)
+        by_maker[u.manufacturer or ""].append(u.code)
     return {
         "fleet": {"units": len(inputs.units), "unit_years": round(total_years, 3), "faults": total_faults,
                   "faults_per_unit_year": None if fleet_rate is None else round(fleet_rate, 4)},

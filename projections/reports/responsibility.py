@@ -37,8 +37,9 @@ from projections.config import DAY_S, Thresholds
 from projections.framework.context import ElevatorContext
 from projections.framework.events import EventRef, LedgerEvent, add_years, day, local_day, ref, ref_json
 from projections.framework.findings import Finding
-from projections.views.fleet import CAUSE_SUBSYSTEM
+from projections.views.fleet import CAUSE_SUBSYSTEM, IncidentRow
 from projections.views.fraud import KIND_SUBSYSTEM
+from projections.views.parties import PenaltyRow
 
 __all__ = ["RULE_ORDER", "Situation", "assess", "incident_subject"]
 
@@ -61,8 +62,8 @@ class Situation:
     facts: Mapping[str, Any]  # dossier facts (projections.views.dossier.dossier_facts)
     alerts: list[Finding]  # every alert opened by T (open or closed)
     signals: list[Finding]  # every fraud signal found by T
-    same_mode: list[tuple[Any, ...]] = field(default_factory=list)  # fleet pj_incidents rows, same model + code
-    penalties: list[tuple[Any, ...]] = field(default_factory=list)  # pj_penalties rows up to T
+    same_mode: list[IncidentRow] = field(default_factory=list)  # the fleet's faults of the same model and code
+    penalties: list[PenaltyRow] = field(default_factory=list)  # up to T
     names: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -101,7 +102,8 @@ def _finding(rule: str, party: str | None, basis: str, reason: str, evidence: Se
 
 
 def _fact_ref(value: Sequence[Any] | None) -> EventRef | None:
-    return None if value is None else (value[0], value[1], value[2], value[3])
+    """A reference as the dossier facts store it (``[event_id, type, hash, occurred_at]``)."""
+    return None if value is None else EventRef(*value)
 
 
 def assess(s: Situation, subsystem: str | None, fault_code: int | None, config: Thresholds) -> dict[str, Any]:
@@ -176,7 +178,7 @@ def _maintainer(s: Situation, subsystem: str | None, fault_code: int | None, con
     if subsystem is not None and visits:
         out.extend(_items_findings(party, visits[-1], subsystem))
     visit_ids = {v.event_id for v in visits}
-    flagged = [f for f in s.signals if f.rule.startswith("FV.") and any(e[0] in visit_ids for e in f.evidence)]
+    flagged = [f for f in s.signals if f.rule.startswith("FV.") and any(e.event_id in visit_ids for e in f.evidence)]
     for f in flagged:
         out.append(_finding("M1", party, "causal", f"the visits before the failure carry a 虚假维保 signal ({f.rule})",
                             f.evidence, signal=f.rule))
@@ -261,9 +263,9 @@ def _manufacturer(s: Situation, subsystem: str | None, fault_code: int | None, m
             out.append(_finding("P1", maker, "status", f"{subsystem} failed within the design life "
                                 f"({s.ctx.design_life_years} years) with a clean maintenance record and OEM parts",
                                 [*evidence, s.ctx.made]))
-    units = sorted({row[1] for row in s.same_mode})
+    units = sorted({row.code for row in s.same_mode})
     if fault_code is not None and len(units) >= config.same_mode_units:
-        evidence = [(row[0], row[2], row[12], row[3]) for row in s.same_mode[:10]]
+        evidence = [EventRef(row.event_id, row.type, row.hash, row.occurred_at) for row in s.same_mode[:10]]
         out.append(_finding("P1", maker, "causal", f"the same failure mode (fault {fault_code}) in {len(units)} "
                             f"units of model {s.ctx.model} within {config.same_mode_window_days} days "
                             "(同一性缺陷: recall candidate)", evidence, units=units))
@@ -308,9 +310,9 @@ def _user_unit(s: Situation, subsystem: str | None, config: Thresholds) -> list[
     reports = s.facts["inspections"]
     if reports and reports[-1]["conclusion"] == "fail":
         out.append(_finding("U1", party, "status", "the last inspection was 不合格", [_fact_ref(reports[-1]["event"])]))
-    hazards = {h["event"][0]: h for h in s.facts["hazards"]}
+    hazards = {EventRef(*h["event"]).event_id: h for h in s.facts["hazards"]}
     for f in _open(s, "F8.running_after_fail"):
-        stop = hazards.get(f.evidence[0][0]) if f.evidence else None
+        stop = hazards.get(f.evidence[0].event_id) if f.evidence else None
         causal = stop is not None and stop["subsystem"] == subsystem
         who = "the maintainer's written stop notice" if stop and stop["source"] == "maintenance" else f.detail.get(
             "after", "不合格")
@@ -368,10 +370,11 @@ def _inspection_body(s: Situation, subsystem: str | None, config: Thresholds) ->
             out.append(_finding("X1", body, "causal", f"the {subsystem} condition was on record, unrepaired, in the "
                                 f"{config.present_at_inspection_days} days before the 合格",
                                 [rref, *(ref(ev) for ev in before)]))
-    for row in s.penalties:
-        if row[1] == body and row[4] == "false_inspection" and row[8] <= s.at:
+    for penalty in s.penalties:
+        if penalty.party == body and penalty.category == "false_inspection" and penalty.occurred_at <= s.at:
             out.append(_finding("X1", body, "status", "penalised for false inspection results (Art. 93)",
-                                [rref, (row[0], "PenaltyImposed", row[9], row[8])]))
+                                [rref, EventRef(penalty.event_id, "PenaltyImposed", penalty.hash,
+                                                penalty.occurred_at)]))
     return out
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ledger.core.gbt24476 import SAFETY_FAULT_CODES
 from ledger.core.maintenance_items import TESTED_ITEMS, TIER_ITEMS
@@ -43,13 +43,13 @@ from ledger.core.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
 from projections.framework.context import ElevatorContext, is_run_evidence
 from projections.framework.events import EventRef, LedgerEvent, add_years, day, day_start, instant, local_day, ref
-from projections.framework.findings import FINDING_COLUMNS, BookState, Finding, FindingFoldView
+from projections.framework.findings import BookState, Finding, FindingFoldView, FindingRow
 from projections.framework.runner import FoldState
 from projections.framework.storage import Table
 
 __all__ = ["ALERTS", "RULES", "AlertState", "AlertsView", "Rule", "uncovered"]
 
-ALERTS = Table("pj_alerts", FINDING_COLUMNS, key=("code", "rule", "key"))
+ALERTS = Table("pj_alerts", FindingRow, key=("code", "rule", "key"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,32 +85,69 @@ _TESTED = tuple(sorted(TESTED_ITEMS))
 _RUN_TYPES = frozenset({"RunStatisticsReported", "TerminalEventReported", "FaultReported", "EntrapmentRescue"})
 
 
+class Clock(NamedTuple):
+    """A running deadline: counted from ``since``, kept as the finding ``key``, proved by ``evidence``."""
+
+    since: int
+    key: str
+    evidence: EventRef
+
+
+class Due(NamedTuple):
+    """The 下次检验日期 of the last passed report (the key of its inspection findings)."""
+
+    date: date
+    key: str
+    report: EventRef
+
+
+class Condition(NamedTuple):
+    """A condition the elevator must not run under (a failed report, a stop order, a safety fault)."""
+
+    key: str
+    evidence: EventRef
+
+
+class Suspension(NamedTuple):
+    start: int
+    end: int | None  # None: still suspended
+    evidence: EventRef
+
+
+class FundStatus(NamedTuple):
+    """Whether the elevator has 专项维修资金 from ``at`` on (as each registration declares)."""
+
+    at: int
+    fund: bool
+    evidence: EventRef
+
+
 @dataclass(slots=True)
 class AlertState(BookState):
-    gap: tuple[int, str, EventRef] | None = None  # (anchor instant, key, evidence)
+    gap: Clock | None = None  # the maintenance interval
     iot_prev: int | None = None
     silence_from: int | None = None
-    cover: dict[str, tuple[int, str, EventRef]] = field(default_factory=dict)
+    cover: dict[str, Clock] = field(default_factory=dict)  # tier → its coverage clock
     tests_key: str | None = None
-    due: tuple[date, str, EventRef] | None = None  # (next_due_date, key, the passed report)
+    due: Due | None = None
     applied: bool = False
-    fail: tuple[str, EventRef] | None = None
-    stops: dict[str, tuple[str, EventRef]] = field(default_factory=dict)
-    safety: tuple[str, EventRef] | None = None
+    fail: Condition | None = None
+    stops: dict[str, Condition] = field(default_factory=dict)  # hazard number → stop order
+    safety: Condition | None = None
     first_run: EventRef | None = None
     last_run: EventRef | None = None
     stop_key: str | None = None
     risk_key: str | None = None
     last_risk: EventRef | None = None
-    suspensions: list[tuple[int, int | None, EventRef]] = field(default_factory=list)
-    funds: list[tuple[int, bool, EventRef]] = field(default_factory=list)
+    suspensions: list[Suspension] = field(default_factory=list)
+    funds: list[FundStatus] = field(default_factory=list)
 
 
 class AlertsView(FindingFoldView):
     name: ClassVar[str] = "alerts"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[Table, ...]] = (ALERTS,)
-    finding_table: ClassVar[Table] = ALERTS
+    tables: ClassVar[tuple[Table[Any], ...]] = (ALERTS,)
+    finding_table: ClassVar[Table[FindingRow]] = ALERTS
     state_class: ClassVar[type[BookState]] = AlertState
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
@@ -154,34 +191,33 @@ class AlertsView(FindingFoldView):
     def _schedule_gap(self, st: AlertState) -> None:
         if st.gap is None:
             return
-        anchor, key, evidence = st.gap
-        deadline, detail = self._gap_deadline(st, anchor)
-        st.book.open("F3.maintenance_gap", key, deadline, [evidence], {"since": anchor, **detail})
+        deadline, detail = self._gap_deadline(st, st.gap.since)
+        st.book.open("F3.maintenance_gap", st.gap.key, deadline, [st.gap.evidence], {"since": st.gap.since, **detail})
 
     def _start_clocks(self, st: AlertState, ev: LedgerEvent) -> None:
         """Registration or reactivation: the maintenance and coverage clocks start now."""
         t, r = ev.occurred_at, ref(ev)
-        st.gap, st.silence_from = (t, ev.event_id, r), None
+        st.gap, st.silence_from = Clock(t, ev.event_id, r), None
         self._schedule_gap(st)
         for tier, days in self.config.tier_coverage_days.items():
             key = f"{tier}@{ev.event_id}"
-            st.cover[tier] = (t, key, r)
+            st.cover[tier] = Clock(t, key, r)
             st.book.open("F3.tier_coverage", key, t + days * DAY_S, [r], {"tier": tier, "days": days})
 
     def _stop_clocks(self, st: AlertState, t: int, r: EventRef) -> None:
         if st.gap is not None:
-            st.book.resolve("F3.maintenance_gap", st.gap[1], t, r)
+            st.book.resolve("F3.maintenance_gap", st.gap.key, t, r)
             st.gap = None
-        for _, key, _ in st.cover.values():
-            st.book.resolve("F3.tier_coverage", key, t, r)
+        for clock in st.cover.values():
+            st.book.resolve("F3.tier_coverage", clock.key, t, r)
         st.cover.clear()
 
     def _maintenance(self, st: AlertState, ev: LedgerEvent) -> None:
         p = ev.payload
         s, r = instant(p["started_at"]), ref(ev)
         if st.gap is not None:
-            st.book.resolve("F3.maintenance_gap", st.gap[1], s, r)
-            st.gap, st.silence_from = (s, ev.event_id, r), None
+            st.book.resolve("F3.maintenance_gap", st.gap.key, s, r)
+            st.gap, st.silence_from = Clock(s, ev.event_id, r), None
             self._schedule_gap(st)
         self._coverage(st, ev, s, r)
         self._tests(st, ev, s, r)
@@ -196,10 +232,10 @@ class AlertsView(FindingFoldView):
             current = st.cover.get(tier)
             if current is None:
                 continue
-            st.book.resolve("F3.tier_coverage", current[1], s, r)
+            st.book.resolve("F3.tier_coverage", current.key, s, r)
             key = f"{tier}@{ev.event_id}"
             days = self.config.tier_coverage_days[tier]
-            st.cover[tier] = (s, key, r)
+            st.cover[tier] = Clock(s, key, r)
             st.book.open("F3.tier_coverage", key, s + days * DAY_S, [r], {"tier": tier, "days": days})
 
     def _tests(self, st: AlertState, ev: LedgerEvent, s: int, r: EventRef) -> None:
@@ -227,16 +263,16 @@ class AlertsView(FindingFoldView):
         prev = st.iot_prev
         revert = self.config.iot_offline_revert_s
         if st.gap is not None and st.silence_from is None and prev is not None and t - prev > revert:
-            st.silence_from = max(prev + revert, st.gap[0])
+            st.silence_from = max(prev + revert, st.gap.since)
         st.iot_prev = t
-        if st.gap is not None and self._limit_days(st, st.gap[0])[1] == "on_demand":
+        if st.gap is not None and self._limit_days(st, st.gap.since)[1] == "on_demand":
             self._schedule_gap(st)
 
     # --- registration, contracts, suspension ------------------------------------------------------------------
 
     def _registered(self, st: AlertState, ev: LedgerEvent) -> None:
         r = ref(ev)
-        st.funds.append((ev.occurred_at, ev.payload.get("repair_fund", True), r))
+        st.funds.append(FundStatus(ev.occurred_at, ev.payload.get("repair_fund", True), r))
         if st.first_run is not None:
             st.book.resolve("F2.unregistered_use", "first-run", ev.occurred_at, r)
         if st.gap is None and st.ctx.suspended_at is None and st.ctx.decommissioned_at is None:
@@ -250,7 +286,7 @@ class AlertsView(FindingFoldView):
 
     def _suspended(self, st: AlertState, ev: LedgerEvent) -> None:
         t, r = ev.occurred_at, ref(ev)
-        st.suspensions.append((t, None, r))
+        st.suspensions.append(Suspension(t, None, r))
         self._stop_clocks(st, t, r)
         self._close_inspection_clocks(st, t, r)
         if st.stop_key is not None:
@@ -259,9 +295,8 @@ class AlertsView(FindingFoldView):
         self._contract_cover(st)
 
     def _reactivated(self, st: AlertState, ev: LedgerEvent) -> None:
-        if st.suspensions and st.suspensions[-1][1] is None:
-            start, _, r = st.suspensions[-1]
-            st.suspensions[-1] = (start, ev.occurred_at, r)
+        if st.suspensions and st.suspensions[-1].end is None:
+            st.suspensions[-1] = st.suspensions[-1]._replace(end=ev.occurred_at)
         if st.ctx.registered_at is not None and st.ctx.decommissioned_at is None:
             self._start_clocks(st, ev)
             self._schedule_inspection(st, not_before=ev.occurred_at)
@@ -288,8 +323,8 @@ class AlertsView(FindingFoldView):
         end = local_day(ctx.decommissioned_at).toordinal() if ctx.decommissioned_at is not None else None
         cuts: list[tuple[int, int | None]] = [(c.start.toordinal(), c.last_day.toordinal() + 1)
                                               for c in ctx.contracts.values()]
-        cuts += [(local_day(a).toordinal(), local_day(b).toordinal() if b is not None else None)
-                 for a, b, _ in st.suspensions]
+        cuts += [(local_day(s.start).toordinal(), local_day(s.end).toordinal() if s.end is not None else None)
+                 for s in st.suspensions]
         gaps = uncovered((start, end), cuts)
         no_contract: dict[str, Finding] = {}
         three_no: dict[str, Finding] = {}
@@ -318,11 +353,13 @@ class AlertsView(FindingFoldView):
 
     @staticmethod
     def _fundless(st: AlertState) -> list[tuple[int, int | None, EventRef]]:
+        """Stretches of days ``[first, after)`` (ordinals; ``after`` None: still) without a repair fund."""
         out = []
-        for n, (t, fund, r) in enumerate(st.funds):
-            if not fund:
-                nxt = st.funds[n + 1][0] if n + 1 < len(st.funds) else None
-                out.append((local_day(t).toordinal(), local_day(nxt).toordinal() if nxt is not None else None, r))
+        for n, status in enumerate(st.funds):
+            if not status.fund:
+                nxt = st.funds[n + 1].at if n + 1 < len(st.funds) else None
+                out.append((local_day(status.at).toordinal(), local_day(nxt).toordinal() if nxt is not None else None,
+                            status.evidence))
         return out
 
     # --- inspections (F6, F8) -------------------------------------------------------------------------------
@@ -330,26 +367,26 @@ class AlertsView(FindingFoldView):
     def _report(self, st: AlertState, ev: LedgerEvent) -> None:
         p, t, r = ev.payload, ev.occurred_at, ref(ev)
         if st.safety is not None:
-            st.book.resolve("F8.unrepaired_safety", st.safety[0], t, r)
+            st.book.resolve("F8.unrepaired_safety", st.safety.key, t, r)
             st.safety = None
         if p["conclusion"] == "fail":
             if st.fail is None:
-                st.fail = (f"fail@{ev.event_id}", r)
+                st.fail = Condition(f"fail@{ev.event_id}", r)
             return
         if st.fail is not None:
-            st.book.resolve("F8.running_after_fail", st.fail[0], t, r)
+            st.book.resolve("F8.running_after_fail", st.fail.key, t, r)
             st.fail = None
         if p.get("next_due_date") is None:
             return
         self._close_inspection_clocks(st, t, r)
-        st.due, st.applied = (day(p["next_due_date"]), ev.event_id, r), False
+        st.due, st.applied = Due(day(p["next_due_date"]), ev.event_id, r), False
         if st.ctx.suspended_at is None and st.ctx.decommissioned_at is None:
             self._schedule_inspection(st)
 
     def _schedule_inspection(self, st: AlertState, not_before: int | None = None) -> None:
         if st.due is None:
             return
-        due, key, r = st.due
+        due, key, r = st.due.date, st.due.key, st.due.report
         floor = not_before or 0
         detail = {"next_due_date": due.isoformat()}
         if not st.applied:
@@ -360,32 +397,32 @@ class AlertsView(FindingFoldView):
 
     def _close_inspection_clocks(self, st: AlertState, t: int, r: EventRef) -> None:
         if st.due is not None:
-            st.book.resolve("F6.inspection_apply", st.due[1], t, r)
-            st.book.resolve("F6.inspection_expired", st.due[1], t, r)
+            st.book.resolve("F6.inspection_apply", st.due.key, t, r)
+            st.book.resolve("F6.inspection_expired", st.due.key, t, r)
 
     def _applied(self, st: AlertState, ev: LedgerEvent) -> None:
         if st.due is not None:
             st.applied = True
-            st.book.resolve("F6.inspection_apply", st.due[1], ev.occurred_at, ref(ev))
+            st.book.resolve("F6.inspection_apply", st.due.key, ev.occurred_at, ref(ev))
 
     def _hazard_found(self, st: AlertState, ev: LedgerEvent) -> None:
         if ev.payload.get("stop_ordered"):
-            st.stops[ev.payload["hazard_no"]] = (f"stop@{ev.event_id}", ref(ev))
+            st.stops[ev.payload["hazard_no"]] = Condition(f"stop@{ev.event_id}", ref(ev))
 
     def _hazard_rectified(self, st: AlertState, ev: LedgerEvent) -> None:
         stop = st.stops.pop(ev.payload["hazard_no"], None)
         if stop is not None:
-            st.book.resolve("F8.running_after_fail", stop[0], ev.occurred_at, ref(ev))
+            st.book.resolve("F8.running_after_fail", stop.key, ev.occurred_at, ref(ev))
 
     # --- faults, repairs, rescues -----------------------------------------------------------------------------
 
     def _fault(self, st: AlertState, ev: LedgerEvent) -> None:
         if ev.payload["code"] in SAFETY_FAULT_CODES and st.safety is None:
-            st.safety = (ev.event_id, ref(ev))
+            st.safety = Condition(ev.event_id, ref(ev))
 
     def _repaired(self, st: AlertState, ev: LedgerEvent) -> None:
         if st.safety is not None:
-            st.book.resolve("F8.unrepaired_safety", st.safety[0], ev.occurred_at, ref(ev))
+            st.book.resolve("F8.unrepaired_safety", st.safety.key, ev.occurred_at, ref(ev))
             st.safety = None
 
     def _rescue(self, st: AlertState, ev: LedgerEvent) -> None:
@@ -419,17 +456,17 @@ class AlertsView(FindingFoldView):
             st.book.resolve("F10.stop_unreported", st.stop_key, t, r)
             st.stop_key = None
         if st.due is not None:
-            expired = st.book.get("F6.inspection_expired", st.due[1])
+            expired = st.book.get("F6.inspection_expired", st.due.key)
             if expired is not None and t >= expired.opened_at and "art84_candidate_at" not in expired.detail:
                 st.book.amend(expired, evidence=r, art84_candidate_at=t)
-        if st.fail is not None and st.book.get("F8.running_after_fail", st.fail[0]) is None:
-            st.book.open("F8.running_after_fail", st.fail[0], t, [st.fail[1], r], {"after": "不合格"})
-        for key, stop_ref in st.stops.values():
-            if st.book.get("F8.running_after_fail", key) is None:
-                st.book.open("F8.running_after_fail", key, t, [stop_ref, r], {"after": "停梯指令"})
+        if st.fail is not None and st.book.get("F8.running_after_fail", st.fail.key) is None:
+            st.book.open("F8.running_after_fail", st.fail.key, t, [st.fail.evidence, r], {"after": "不合格"})
+        for stop in st.stops.values():
+            if st.book.get("F8.running_after_fail", stop.key) is None:
+                st.book.open("F8.running_after_fail", stop.key, t, [stop.evidence, r], {"after": "停梯指令"})
         safety = st.safety
-        if safety is not None and safety[0] != ev.event_id and st.book.get("F8.unrepaired_safety", safety[0]) is None:
-            st.book.open("F8.unrepaired_safety", safety[0], t, [safety[1], r])
+        if safety is not None and safety.key != ev.event_id and st.book.get("F8.unrepaired_safety", safety.key) is None:
+            st.book.open("F8.unrepaired_safety", safety.key, t, [safety.evidence, r])
 
     def _statistics(self, st: AlertState, ev: LedgerEvent) -> None:
         """Zero-run statistics prove the terminal watched a stopped elevator (F10)."""
@@ -439,8 +476,8 @@ class AlertsView(FindingFoldView):
             return
         if ctx.decommissioned_at is not None or ctx.registered_at is None:
             return
-        since = st.last_run[3] if st.last_run is not None else instant(p["period_start"])
-        anchor_id = st.last_run[0] if st.last_run is not None else ev.event_id
+        since = st.last_run.occurred_at if st.last_run is not None else instant(p["period_start"])
+        anchor_id = st.last_run.event_id if st.last_run is not None else ev.event_id
         st.stop_key = f"stop@{anchor_id}"
         evidence = [r for r in (st.last_run, ref(ev)) if r is not None]
         st.book.open("F10.stop_unreported", st.stop_key, since + self.config.long_stop_days * DAY_S, evidence,
@@ -456,8 +493,9 @@ class AlertsView(FindingFoldView):
         age_at = day_start(add_years(local_day(start), self.config.risk_age_years))
         opens = age_at
         if st.last_risk is not None:
-            opens = max(age_at, day_start(add_years(local_day(st.last_risk[3]), self.config.risk_validity_years)))
-        key = f"after@{st.last_risk[0] if st.last_risk else 'none'}"
+            valid_until = add_years(local_day(st.last_risk.occurred_at), self.config.risk_validity_years)
+            opens = max(age_at, day_start(valid_until))
+        key = f"after@{st.last_risk.event_id if st.last_risk else 'none'}"
         if st.risk_key is not None and st.risk_key != key:
             st.book.withdraw("F14.risk_assessment", st.risk_key)
         st.risk_key = key
@@ -516,7 +554,7 @@ def uncovered(window: tuple[int, int | None], cuts: list[tuple[int, int | None]]
     start, end = window
     out: list[tuple[int, int | None]] = []
     cursor: int | None = start
-    for a, b in sorted(cuts, key=lambda c: c[0]):
+    for a, b in sorted(cuts, key=lambda cut: cut[0]):
         if cursor is None or (end is not None and cursor >= end):
             break
         if b is not None and b <= cursor:

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
@@ -29,6 +29,7 @@ from ledger.core.schema.lifecycle import MAJOR_COMPONENTS
 from projections.config import Thresholds
 from projections.framework.context import ContractFact, ElevatorContext
 from projections.framework.events import (
+    EventRef,
     LedgerEvent,
     add_years,
     day,
@@ -38,15 +39,30 @@ from projections.framework.events import (
     ref_json,
 )
 from projections.framework.runner import ElevatorFoldView, FoldState
-from projections.framework.storage import Table
+from projections.framework.storage import Json, Table
 
-__all__ = ["DOSSIER", "DossierState", "DossierView", "dossier_facts", "render_dossier"]
+__all__ = ["DOSSIER", "DossierRow", "DossierState", "DossierView", "dossier_facts", "render_dossier"]
 
-DOSSIER = Table("pj_dossier", (
-    ("code", "text"), ("manufacturer", "text"), ("model", "text"), ("district", "text"), ("user_unit", "text"),
-    ("maintainer", "text"), ("status", "text"), ("manufactured_at", "int"), ("use_start", "int"),
-    ("decommissioned_at", "int"), ("design_life_years", "int"), ("site_category", "text"), ("body", "json"),
-), key=("code",), indexes=(("district",), ("model",)), by_code=True)
+
+class DossierRow(NamedTuple):
+    """One elevator's dossier: the columns fleet questions filter on, and the facts (:func:`dossier_facts`)."""
+
+    code: str
+    manufacturer: str | None
+    model: str | None
+    district: str | None
+    user_unit: str | None
+    maintainer: str | None  # bound by contract at the last event
+    status: str
+    manufactured_at: int | None
+    use_start: int | None
+    decommissioned_at: int | None
+    design_life_years: int | None
+    site_category: str | None
+    body: Json
+
+
+DOSSIER = Table("pj_dossier", DossierRow, key=("code",), indexes=(("district",), ("model",)), by_code=True)
 
 _RECENT_VISITS = 12
 _PASSING = frozenset({"pass", "not_applicable"})
@@ -326,7 +342,7 @@ def _terminal(view: DossierView, st: DossierState, ev: LedgerEvent) -> None:
 class DossierView(ElevatorFoldView):
     name: ClassVar[str] = "dossier"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[Table, ...]] = (DOSSIER,)
+    tables: ClassVar[tuple[Table[Any], ...]] = (DOSSIER,)
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {
         "Manufactured": _manufactured,
         "ComponentAssociated": _component_associated,
@@ -379,13 +395,13 @@ def _status(ctx: ElevatorContext) -> str:
     return _lifecycle_status(ctx.decommissioned_at, ctx.suspended_at, ctx.registered_at, ctx.installed_at, 2**62)
 
 
-def dossier_row(st: DossierState) -> tuple[Any, ...]:
+def dossier_row(st: DossierState) -> DossierRow:
     ctx = st.ctx
-    last = st.last[0]
-    body = orjson.dumps(dossier_facts(st), option=_SORT).decode()
-    return (st.code, ctx.manufacturer, ctx.model, ctx.district, ctx.user_unit, ctx.maintainer_at(last),
-            _status(ctx), ctx.manufactured_at, ctx.use_start, ctx.decommissioned_at, ctx.design_life_years,
-            ctx.site_category, body)
+    return DossierRow(code=st.code, manufacturer=ctx.manufacturer, model=ctx.model, district=ctx.district,
+                      user_unit=ctx.user_unit, maintainer=ctx.maintainer_at(st.last_at), status=_status(ctx),
+                      manufactured_at=ctx.manufactured_at, use_start=ctx.use_start,
+                      decommissioned_at=ctx.decommissioned_at, design_life_years=ctx.design_life_years,
+                      site_category=ctx.site_category, body=orjson.dumps(dossier_facts(st), option=_SORT).decode())
 
 
 def dossier_facts(st: DossierState) -> dict[str, Any]:
@@ -400,7 +416,7 @@ def dossier_facts(st: DossierState) -> dict[str, Any]:
             "registered_at": ctx.registered_at, "supervised_at": ctx.supervised_at, "use_start": ctx.use_start,
             "suspended_at": ctx.suspended_at, "decommissioned_at": ctx.decommissioned_at,
             "decommission": list(ctx.decommission) if ctx.decommission else None,
-            "last_event_at": st.last[0] if st.last[1] else None,
+            "last_event_at": st.last_at if st.last_position else None,
             "last_iot_at": ctx.last_iot_at,
         },
         "contracts": [_contract_fact(c) for c in sorted(ctx.contracts.values(), key=lambda c: (c.start, c.contract_no))],
@@ -514,9 +530,9 @@ def _refs(value: Any) -> Any:
         out: dict[str, Any] = {}
         for k, v in value.items():
             if k in ("event", "rectification", "reactivation") and isinstance(v, list):
-                out[k] = ref_json((v[0], v[1], v[2], v[3]))
+                out[k] = ref_json(EventRef(*v))
             elif k == "events" and isinstance(v, list):
-                out[k] = [ref_json((x[0], x[1], x[2], x[3])) for x in v]
+                out[k] = [ref_json(EventRef(*x)) for x in v]
             elif k in _INSTANT_FIELDS and isinstance(v, int):
                 out[k] = format_instant(v)
             else:

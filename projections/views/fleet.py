@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ledger.core.gbt24476 import FAULT_CODES, SAFETY_FAULT_CODES
 from projections.config import DAY_S
@@ -39,42 +39,137 @@ __all__ = [
     "MONTHLY_METRICS",
     "FleetState",
     "FleetView",
+    "IncidentRow",
+    "InspectionRow",
+    "MonthlyRow",
+    "Registration",
+    "ServiceRow",
+    "Suspension",
+    "TicketRow",
+    "ValidityRow",
     "service_segments",
 ]
 
-KPI_TICKETS = Table("pj_kpi_tickets", (
-    ("event_id", "text"), ("code", "text"), ("month", "text"), ("district", "text"), ("maintainer", "text"),
-    ("alarm_at", "int"), ("dispatched_at", "int"), ("acknowledged_at", "int"), ("arrived_at", "int"),
-    ("freed_at", "int"), ("cause", "text"), ("false_alarm", "int"), ("self_rescued", "int"), ("sla_s", "int"),
-    ("hash", "text"),
-), key=("event_id",), indexes=(("month",),))
-KPI_INSPECTIONS = Table("pj_kpi_inspections", (
-    ("event_id", "text"), ("code", "text"), ("kind", "text"), ("month", "text"), ("district", "text"),
-    ("maintainer", "text"), ("at", "int"), ("first_pass", "int"), ("final_pass", "int"), ("final_event_id", "text"),
-), key=("event_id",), indexes=(("month",),))
-KPI_SERVICE = Table("pj_kpi_service", (
-    ("code", "text"), ("start_at", "int"), ("end_at", "int"), ("district", "text"), ("maintainer", "text"),
-), key=("code", "start_at"))
-KPI_VALIDITY = Table("pj_kpi_validity", (
-    ("code", "text"), ("event_id", "text"), ("start_at", "int"), ("end_at", "int"),
-), key=("code", "event_id"))
-MONTHLY_METRICS = ("visits", "maint_intervals", "maint_on_time", "faults", "repeat_faults", "safety_faults",
-                   "accidents", "deaths")
-KPI_MONTHLY = Table("pj_kpi_monthly", (
-    ("code", "text"), ("month", "text"), ("district", "text"), ("maintainer", "text"),
-    *((metric, "int") for metric in MONTHLY_METRICS),
-), key=("code", "month", "district", "maintainer"), indexes=(("month",),))
+
+
+class TicketRow(NamedTuple):
+    """A 96333 rescue ticket (``pj_kpi_tickets``); instants in Unix seconds, flags 0/1."""
+
+    event_id: str
+    code: str
+    month: str  # of the alarm
+    district: str  # "" when unknown
+    maintainer: str  # bound by contract at the alarm; "" when none
+    alarm_at: int
+    dispatched_at: int | None
+    acknowledged_at: int | None
+    arrived_at: int | None
+    freed_at: int | None
+    cause: str
+    false_alarm: int
+    self_rescued: int
+    sla_s: int  # the arrival SLA of the elevator's area
+    hash: str
+
+
+class InspectionRow(NamedTuple):
+    """A first-visit periodic inspection or self-test (``pj_kpi_inspections``); a 复检 updates its final outcome."""
+
+    event_id: str
+    code: str
+    kind: str  # periodic | self_test
+    month: str
+    district: str
+    maintainer: str
+    at: int
+    first_pass: int
+    final_pass: int
+    final_event_id: str
+
+
+class ServiceRow(NamedTuple):
+    """An in-service stretch with constant district and maintainer (``pj_kpi_service``); ``end_at`` None: open."""
+
+    code: str
+    start_at: int
+    end_at: int | None
+    district: str
+    maintainer: str
+
+    def seconds_within(self, start: int, end: int) -> int:
+        """How long the stretch was in service within ``[start, end)``."""
+        stretch_end = self.end_at if self.end_at is not None else end
+        return max(0, min(end, stretch_end) - max(start, self.start_at))
+
+
+class ValidityRow(NamedTuple):
+    """The stretch a passed report keeps the elevator inspected, until its 下次检验日期 (``pj_kpi_validity``)."""
+
+    code: str
+    event_id: str
+    start_at: int
+    end_at: int
+
+
+class MonthlyRow(NamedTuple):
+    """An elevator's counters for one month, district and maintainer (``pj_kpi_monthly``)."""
+
+    code: str
+    month: str
+    district: str
+    maintainer: str
+    visits: int
+    maint_intervals: int
+    maint_on_time: int
+    faults: int
+    repeat_faults: int
+    safety_faults: int
+    accidents: int
+    deaths: int
+
+
+class IncidentRow(NamedTuple):
+    """A fault, entrapment, accident or hazard, with what the elevator was at the time (``pj_incidents``)."""
+
+    event_id: str
+    code: str
+    type: str
+    occurred_at: int
+    subsystem: str | None
+    fault_code: int | None
+    safety: int
+    cause: str | None
+    manufacturer: str | None
+    model: str | None
+    maintainer: str | None
+    district: str | None
+    hash: str
+
+
+KPI_TICKETS = Table("pj_kpi_tickets", TicketRow, key=("event_id",), indexes=(("month",),))
+KPI_INSPECTIONS = Table("pj_kpi_inspections", InspectionRow, key=("event_id",), indexes=(("month",),))
+KPI_SERVICE = Table("pj_kpi_service", ServiceRow, key=("code", "start_at"))
+KPI_VALIDITY = Table("pj_kpi_validity", ValidityRow, key=("code", "event_id"))
+KPI_MONTHLY = Table("pj_kpi_monthly", MonthlyRow, key=("code", "month", "district", "maintainer"),
+                    indexes=(("month",),))
+INCIDENTS = Table("pj_incidents", IncidentRow, key=("event_id",), indexes=(("model", "fault_code"), ("occurred_at",)))
+MONTHLY_METRICS = tuple(column for column in MonthlyRow._fields if column not in KPI_MONTHLY.key)
 _METRIC_INDEX = {metric: n for n, metric in enumerate(MONTHLY_METRICS)}
-INCIDENTS = Table("pj_incidents", (
-    ("event_id", "text"), ("code", "text"), ("type", "text"), ("occurred_at", "int"), ("subsystem", "text"),
-    ("fault_code", "int"), ("safety", "int"), ("cause", "text"), ("manufacturer", "text"), ("model", "text"),
-    ("maintainer", "text"), ("district", "text"), ("hash", "text"),
-), key=("event_id",), indexes=(("model", "fault_code"), ("occurred_at",)))
 
 # Where an entrapment's cause points when no fault event is referenced.
 CAUSE_SUBSYSTEM: dict[str, str | None] = {"door_system": "door", "external": "power", "equipment": None,
                                           "human": None}
 _RECENT_FAULTS = 64
+
+
+class Registration(NamedTuple):
+    at: int
+    district: str
+
+
+class Suspension(NamedTuple):
+    start: int
+    end: int | None  # None: still suspended
 
 
 @dataclass(slots=True)
@@ -87,16 +182,16 @@ class FleetState(FoldState):
     prev_visit: tuple[int, int] | None = None  # (started_at, limit seconds in force)
     last_fault_by_code: dict[int, int] = field(default_factory=dict)
     recent_faults: dict[str, str | None] = field(default_factory=dict)  # event id → subsystem (fault_ref lookups)
-    cycles: dict[str, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)  # kind → (event id, row)
-    segments: dict[int, tuple[Any, ...]] = field(default_factory=dict)
-    registrations: list[tuple[int, str]] = field(default_factory=list)  # (at, district)
-    suspensions: list[tuple[int, int | None]] = field(default_factory=list)
+    cycles: dict[str, InspectionRow] = field(default_factory=dict)  # kind → the last first-visit row
+    segments: dict[int, ServiceRow] = field(default_factory=dict)  # start → stretch
+    registrations: list[Registration] = field(default_factory=list)
+    suspensions: list[Suspension] = field(default_factory=list)
 
 
 class FleetView(ElevatorFoldView):
     name: ClassVar[str] = "fleet"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[Table, ...]] = (KPI_TICKETS, KPI_INSPECTIONS, KPI_SERVICE, KPI_VALIDITY, KPI_MONTHLY,
+    tables: ClassVar[tuple[Table[Any], ...]] = (KPI_TICKETS, KPI_INSPECTIONS, KPI_SERVICE, KPI_VALIDITY, KPI_MONTHLY,
                                            INCIDENTS)
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
@@ -138,7 +233,7 @@ class FleetView(ElevatorFoldView):
     @staticmethod
     def _emit_counters(st: FleetState) -> None:
         for (month, district, maintainer), values in st.counters.items():
-            st.rows[(KPI_MONTHLY, (st.code, month, district, maintainer))] = (
+            st.rows[(KPI_MONTHLY, (st.code, month, district, maintainer))] = MonthlyRow(
                 st.code, month, district, maintainer, *values)
         st.counters_dirty = False
 
@@ -184,10 +279,12 @@ class FleetView(ElevatorFoldView):
         def at(name: str) -> int | None:
             return instant(p[name]) if name in p else None
 
-        st.rows[(KPI_TICKETS, (ev.event_id,))] = (
-            ev.event_id, st.code, month_of(alarm), ctx.district or "", ctx.maintainer_at(alarm) or "", alarm,
-            at("dispatched_at"), at("acknowledged_at"), at("arrived_at"), at("freed_at"), p["cause"],
-            int(bool(p.get("false_alarm"))), int(bool(p.get("self_rescued"))), sla, ref(ev)[2],
+        st.rows[(KPI_TICKETS, (ev.event_id,))] = TicketRow(
+            event_id=ev.event_id, code=st.code, month=month_of(alarm), district=ctx.district or "",
+            maintainer=ctx.maintainer_at(alarm) or "", alarm_at=alarm, dispatched_at=at("dispatched_at"),
+            acknowledged_at=at("acknowledged_at"), arrived_at=at("arrived_at"), freed_at=at("freed_at"),
+            cause=p["cause"], false_alarm=int(bool(p.get("false_alarm"))),
+            self_rescued=int(bool(p.get("self_rescued"))), sla_s=sla, hash=ref(ev).hash,
         )
         ref_subsystem = st.recent_faults.get(p.get("fault_ref", ""))
         subsystem = ref_subsystem if ref_subsystem is not None else CAUSE_SUBSYSTEM.get(p["cause"])
@@ -208,46 +305,48 @@ class FleetView(ElevatorFoldView):
     def _incident(self, st: FleetState, ev: LedgerEvent, subsystem: str | None, fault_code: int | None, safety: bool,
                   cause: str | None) -> None:
         ctx = st.ctx
-        st.rows[(INCIDENTS, (ev.event_id,))] = (
-            ev.event_id, st.code, ev.type, ev.occurred_at, subsystem, fault_code, int(safety), cause,
-            ctx.manufacturer, ctx.model, ctx.maintainer_at(ev.occurred_at), ctx.district, ref(ev)[2],
+        st.rows[(INCIDENTS, (ev.event_id,))] = IncidentRow(
+            event_id=ev.event_id, code=st.code, type=ev.type, occurred_at=ev.occurred_at, subsystem=subsystem,
+            fault_code=fault_code, safety=int(safety), cause=cause, manufacturer=ctx.manufacturer, model=ctx.model,
+            maintainer=ctx.maintainer_at(ev.occurred_at), district=ctx.district, hash=ref(ev).hash,
         )
 
     def _report(self, st: FleetState, ev: LedgerEvent) -> None:
         p, t = ev.payload, ev.occurred_at
         if p["conclusion"] == "pass" and p.get("next_due_date"):
             end = day_start(day(p["next_due_date"]) + timedelta(days=1))
-            st.rows[(KPI_VALIDITY, (st.code, ev.event_id))] = (st.code, ev.event_id, t, end)
+            st.rows[(KPI_VALIDITY, (st.code, ev.event_id))] = ValidityRow(st.code, ev.event_id, t, end)
         if ev.type == "SupervisoryInspected":
             return
         kind = "periodic" if ev.type == "PeriodicInspected" else "self_test"
         passed = int(p["conclusion"] == "pass")
         if not p.get("is_reinspection"):
             ctx = st.ctx
-            row = (ev.event_id, st.code, kind, month_of(t), ctx.district or "", ctx.maintainer_at(t) or "", t,
-                   passed, passed, ev.event_id)
+            row = InspectionRow(event_id=ev.event_id, code=st.code, kind=kind, month=month_of(t),
+                                district=ctx.district or "", maintainer=ctx.maintainer_at(t) or "", at=t,
+                                first_pass=passed, final_pass=passed, final_event_id=ev.event_id)
         else:
-            cycle = st.cycles.get(kind)
-            if cycle is None:
+            first_visit = st.cycles.get(kind)
+            if first_visit is None:
                 return
-            row = (*cycle[1][:8], passed, ev.event_id)
-        st.cycles[kind] = (row[0], row)
-        st.rows[(KPI_INSPECTIONS, (row[0],))] = row
+            row = first_visit._replace(final_pass=passed, final_event_id=ev.event_id)
+        st.cycles[kind] = row
+        st.rows[(KPI_INSPECTIONS, (row.event_id,))] = row
 
     def _lifecycle(self, st: FleetState, ev: LedgerEvent) -> None:
         t = ev.occurred_at
         if ev.type == "Registered":
-            st.registrations.append((t, ev.payload["district"]))
+            st.registrations.append(Registration(t, ev.payload["district"]))
         elif ev.type == "Suspended":
-            st.suspensions.append((t, None))
+            st.suspensions.append(Suspension(t, None))
             st.prev_visit = None
-        elif ev.type == "Reactivated" and st.suspensions and st.suspensions[-1][1] is None:
-            st.suspensions[-1] = (st.suspensions[-1][0], t)
+        elif ev.type == "Reactivated" and st.suspensions and st.suspensions[-1].end is None:
+            st.suspensions[-1] = st.suspensions[-1]._replace(end=t)
             st.prev_visit = None
         self._segments(st)
 
     def _segments(self, st: FleetState) -> None:
-        new = {row[1]: row for row in service_segments(st.code, st.ctx, st.registrations, st.suspensions)}
+        new = {row.start_at: row for row in service_segments(st.code, st.ctx, st.registrations, st.suspensions)}
         for start in set(st.segments) - set(new):
             st.rows[(KPI_SERVICE, (st.code, start))] = None
         for start, row in new.items():
@@ -256,39 +355,40 @@ class FleetView(ElevatorFoldView):
         st.segments = new
 
 
-def service_segments(code: str, ctx: ElevatorContext, registrations: list[tuple[int, str]],
-                     suspensions: list[tuple[int, int | None]]) -> list[tuple[Any, ...]]:
-    """In-service stretches ``(code, start, end, district, maintainer)`` with constant district and maintainer.
+def service_segments(code: str, ctx: ElevatorContext, registrations: list[Registration],
+                     suspensions: list[Suspension]) -> list[ServiceRow]:
+    """In-service stretches with constant district and maintainer.
 
     In service = registered, not suspended, not decommissioned. Contract boundaries are local midnights; the last
     stretch may be open (``end`` None) or end at a contract's last day still in the future.
     """
     if not registrations:
         return []
-    start = registrations[0][0]
+    start = registrations[0].at
     end = ctx.decommissioned_at
     cuts = {start}
-    cuts.update(t for t, _ in registrations)
-    for a, b in suspensions:
-        cuts.add(a)
-        if b is not None:
-            cuts.add(b)
+    cuts.update(r.at for r in registrations)
+    for s in suspensions:
+        cuts.add(s.start)
+        if s.end is not None:
+            cuts.add(s.end)
     for c in ctx.contracts.values():
         cuts.add(day_start(c.start))
         cuts.add(day_start(c.last_day + timedelta(days=1)))
     points = sorted(t for t in cuts if t >= start and (end is None or t < end))
-    out: list[list[Any]] = []
+    out: list[ServiceRow] = []
     for n, a in enumerate(points):
         b = points[n + 1] if n + 1 < len(points) else end
-        if any(s <= a and (u is None or a < u) for s, u in suspensions):
+        if any(s.start <= a and (s.end is None or a < s.end) for s in suspensions):
             continue
-        district = [d for t, d in registrations if t <= a][-1]
+        district = [r.district for r in registrations if r.at <= a][-1]
         maintainer = ctx.maintainer_at(a) or ""
-        if out and out[-1][2] == a and out[-1][3] == district and out[-1][4] == maintainer:
-            out[-1][2] = b
+        last = out[-1] if out else None
+        if last is not None and last.end_at == a and (last.district, last.maintainer) == (district, maintainer):
+            out[-1] = last._replace(end_at=b)
         else:
-            out.append([code, a, b, district, maintainer])
-    return [tuple(s) for s in out]
+            out.append(ServiceRow(code, a, b, district, maintainer))
+    return out
 
 
 FleetView.handlers = {

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
@@ -43,10 +43,10 @@ from ledger.core.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
 from projections.framework.context import is_run_evidence
 from projections.framework.events import EventRef, LedgerEvent, instant, ref
-from projections.framework.findings import FINDING_COLUMNS, BookState, FindingFoldView
+from projections.framework.findings import BookState, FindingFoldView, FindingRow
 from projections.framework.geo import distance_km, median_point
 from projections.framework.runner import FoldState
-from projections.framework.storage import Table
+from projections.framework.storage import Json, Table
 
 __all__ = [
     "EVIDENCE",
@@ -56,23 +56,61 @@ __all__ = [
     "SIGNALS",
     "SIGNAL_LABELS",
     "WORKER_JOBS",
+    "EvidenceRow",
     "FraudState",
     "FraudView",
+    "JobRow",
+    "ReplacementRow",
 ]
 
-SIGNALS = Table("pj_signals", FINDING_COLUMNS, key=("code", "rule", "key"))
-WORKER_JOBS = Table("pj_jobs", (
-    ("event_id", "text"), ("code", "text"), ("started_at", "int"), ("ended_at", "int"), ("lat_e6", "int"),
-    ("lon_e6", "int"), ("maintainer", "text"), ("workers", "json"), ("hash", "text"), ("occurred_at", "int"),
-), key=("code", "event_id"))  # code first: one B-tree serves both lookups and whole-elevator replacement
-EVIDENCE = Table("pj_evidence", (
-    ("sha256", "text"), ("event_id", "text"), ("code", "text"), ("type", "text"), ("occurred_at", "int"),
-    ("org", "text"), ("hash", "text"),
-), key=("sha256", "event_id"))
-REPLACEMENTS = Table("pj_replacements", (
-    ("event_id", "text"), ("code", "text"), ("kind", "text"), ("subsystem", "text"), ("occurred_at", "int"),
-    ("maker_org", "text"), ("oem", "int"), ("type_test_cert", "text"), ("by_org", "text"), ("hash", "text"),
-), key=("event_id",))
+
+class JobRow(NamedTuple):
+    """A maintenance visit with where it checked in and who did it (``pj_jobs``)."""
+
+    event_id: str
+    code: str
+    started_at: int
+    ended_at: int
+    lat_e6: int | None
+    lon_e6: int | None
+    maintainer: str
+    workers: Json  # certificate numbers, in the order signed, each once
+    hash: str
+    occurred_at: int
+
+
+class EvidenceRow(NamedTuple):
+    """An evidence digest (a photo) on a work record (``pj_evidence``)."""
+
+    sha256: str
+    event_id: str
+    code: str
+    type: str
+    occurred_at: int
+    org: str
+    hash: str
+
+
+class ReplacementRow(NamedTuple):
+    """A component replacement (``pj_replacements``); ``oem`` 1 when the part's maker is the manufacturer."""
+
+    event_id: str
+    code: str
+    kind: str
+    subsystem: str | None
+    occurred_at: int
+    maker_org: str | None
+    oem: int
+    type_test_cert: str | None
+    by_org: str
+    hash: str
+
+
+SIGNALS = Table("pj_signals", FindingRow, key=("code", "rule", "key"))
+# code first: one B-tree serves both lookups and whole-elevator replacement
+WORKER_JOBS = Table("pj_jobs", JobRow, key=("code", "event_id"))
+EVIDENCE = Table("pj_evidence", EvidenceRow, key=("sha256", "event_id"))
+REPLACEMENTS = Table("pj_replacements", ReplacementRow, key=("event_id",))
 
 PATTERNS = {"FV": "虚假维保", "FR": "无故障报故障套取大修基金", "FS": "以次充好", "FB": "短接安全回路"}
 SIGNAL_LABELS: dict[str, str] = {
@@ -108,6 +146,26 @@ _SAFETY_CIRCUIT_CODE = 1
 _ANOMALY_CODES = DOOR_OPEN_MOVEMENT_CODES | {_SAFETY_CIRCUIT_CODE}
 
 
+class IotWindow(NamedTuple):
+    """A visit ``[start, end]`` waiting for the IoT terminal's 检修 evidence (the signal key)."""
+
+    start: int
+    end: int
+    key: str
+
+
+class AlarmCluster(NamedTuple):
+    key: str  # of the live repeated-alarm signal
+    last_at: int  # the last alarm in it
+
+
+class ArmedBypass(NamedTuple):
+    """An A-1-09 "pass" just after an unrepaired anomaly, waiting for the next anomaly."""
+
+    anomaly: EventRef
+    visit: EventRef
+
+
 @dataclass(slots=True)
 class FraudState(BookState):
     findings: dict[str, int] = field(default_factory=dict)  # subsystem → last fault/finding time ("*": any)
@@ -115,11 +173,11 @@ class FraudState(BookState):
     serials: dict[str, str] = field(default_factory=dict)  # component kind → current serial
     replaced: dict[str, deque[EventRef]] = field(default_factory=dict)
     iot_checks: deque[int] = field(default_factory=lambda: deque(maxlen=64))  # 检修-mode IoT evidence times
-    pending_iot: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, key) awaiting evidence
+    pending_iot: list[IotWindow] = field(default_factory=list)
     alarms: deque[EventRef] = field(default_factory=deque)
-    alarm_cluster: tuple[str, int] | None = None  # (key, last alarm time) of a live repeated-alarm signal
+    alarm_cluster: AlarmCluster | None = None
     last_anomaly: EventRef | None = None  # the last door-open movement or code-1 alarm since a safety repair
-    bypass_pass: tuple[EventRef, EventRef] | None = None  # (anomaly before, A-1-09 "pass") awaiting one after
+    bypass_pass: ArmedBypass | None = None
     suspended_runs: int = 0
     last_status_at: int | None = None  # the terminal last streamed service modes or run statistics
     checkins: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=_SITE_VISITS))
@@ -128,8 +186,8 @@ class FraudState(BookState):
 class FraudView(FindingFoldView):
     name: ClassVar[str] = "fraud"
     version: ClassVar[str] = "4"
-    tables: ClassVar[tuple[Table, ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
-    finding_table: ClassVar[Table] = SIGNALS
+    tables: ClassVar[tuple[Table[Any], ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
+    finding_table: ClassVar[Table[FindingRow]] = SIGNALS
     state_class: ClassVar[type[BookState]] = FraudState
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
@@ -146,8 +204,9 @@ class FraudView(FindingFoldView):
         super().step(st, ev)
         if ev.type in _WORK_TYPES and ev.evidence:
             for item in ev.evidence:
-                st.rows[(EVIDENCE, (item["sha256"], ev.event_id))] = (
-                    item["sha256"], ev.event_id, st.code, ev.type, ev.occurred_at, ev.org, ref(ev)[2])
+                st.rows[(EVIDENCE, (item["sha256"], ev.event_id))] = EvidenceRow(
+                    sha256=item["sha256"], event_id=ev.event_id, code=st.code, type=ev.type,
+                    occurred_at=ev.occurred_at, org=ev.org, hash=ref(ev).hash)
         if ev.type in ("TerminalEventReported", "RunStatisticsReported"):
             f.last_status_at = ev.occurred_at
         if ev.role == "iot_terminal" and _inspection_mode(ev):
@@ -161,17 +220,17 @@ class FraudView(FindingFoldView):
     def _expire(self, st: FraudState, now: int) -> None:
         """Windows that can no longer change: settle their signals."""
         slack = self.config.iot_evidence_slack_s
-        if st.pending_iot and st.pending_iot[0][1] + slack < now:
+        if st.pending_iot and st.pending_iot[0].end + slack < now:
             keep = []
-            for start, end, key in st.pending_iot:
-                if end + slack < now:
-                    st.book.settle("FV.no_iot_evidence", key)
+            for window in st.pending_iot:
+                if window.end + slack < now:
+                    st.book.settle("FV.no_iot_evidence", window.key)
                 else:
-                    keep.append((start, end, key))
+                    keep.append(window)
             st.pending_iot = keep
         cluster = st.alarm_cluster
-        if cluster is not None and cluster[1] + self.config.safety_alarm_days * DAY_S < now:
-            st.book.settle("FB.repeated_safety_alarms", cluster[0])
+        if cluster is not None and cluster.last_at + self.config.safety_alarm_days * DAY_S < now:
+            st.book.settle("FB.repeated_safety_alarms", cluster.key)
             st.alarm_cluster = None
 
     # --- 虚假维保 ---------------------------------------------------------------------------------------------
@@ -190,9 +249,10 @@ class FraudView(FindingFoldView):
         where = p.get("checkin") or ev.location or {}
         if where:
             self._checkin(st, ev, (where["lat_e6"], where["lon_e6"]), r)
-        st.rows[(WORKER_JOBS, (st.code, ev.event_id))] = (
-            ev.event_id, st.code, s, e, where.get("lat_e6"), where.get("lon_e6"), ev.org,
-            orjson.dumps(list(dict.fromkeys(workers))).decode(), r[2], ev.occurred_at)
+        st.rows[(WORKER_JOBS, (st.code, ev.event_id))] = JobRow(
+            event_id=ev.event_id, code=st.code, started_at=s, ended_at=e, lat_e6=where.get("lat_e6"),
+            lon_e6=where.get("lon_e6"), maintainer=ev.org, workers=orjson.dumps(list(dict.fromkeys(workers))).decode(),
+            hash=r.hash, occurred_at=ev.occurred_at)
         self._iot_window(st, ev, s, e, r)
         results = p["results"]
         if not _FINDING_OUTCOMES.isdisjoint(results.values()):
@@ -210,18 +270,18 @@ class FraudView(FindingFoldView):
         """
         anomaly = st.last_anomaly
         window = self.config.bypass_item_days * DAY_S
-        st.bypass_pass = (anomaly, r) if passed and anomaly is not None and ev.occurred_at - anomaly[3] <= window \
-            else None
+        recent = anomaly is not None and ev.occurred_at - anomaly.occurred_at <= window
+        st.bypass_pass = ArmedBypass(anomaly, r) if passed and anomaly is not None and recent else None
 
     def _checkin(self, st: FraudState, ev: LedgerEvent, point: tuple[int, int], r: EventRef) -> None:
         """The ledger has no coordinates for an elevator's site; its visits' check-ins do. Once there are enough,
         their median is the site, and a check-in far from it says the record was filed from elsewhere."""
         if len(st.checkins) >= self.config.off_site_min_visits:
-            site = median_point(st.checkins)
-            km = distance_km(*site, *point)
+            site_lat, site_lon = median_point(st.checkins)
+            km = distance_km(site_lat, site_lon, *point)
             if km > self.config.off_site_km:
                 self._signal(st, "FV.off_site_checkin", ev.event_id, ev.occurred_at, [r], maintainer=ev.org,
-                             distance_km=round(km, 2), site_lat_e6=site[0], site_lon_e6=site[1],
+                             distance_km=round(km, 2), site_lat_e6=site_lat, site_lon_e6=site_lon,
                              limit_km=self.config.off_site_km)
         st.checkins.append(point)
 
@@ -235,17 +295,17 @@ class FraudView(FindingFoldView):
         st.book.open("FV.no_iot_evidence", ev.event_id, ev.occurred_at, [r],
                      {"pattern": PATTERNS["FV"], "maintainer": ev.org, "window_start": s, "window_end": e,
                       "slack_s": slack, "terminal_last_report": last_status})
-        st.pending_iot.append((s, e, ev.event_id))
+        st.pending_iot.append(IotWindow(s, e, ev.event_id))
 
     def _iot_check(self, st: FraudState, t: int) -> None:
         st.iot_checks.append(t)
         slack = self.config.iot_evidence_slack_s
         keep = []
-        for start, end, key in st.pending_iot:
-            if start - slack <= t <= end + slack:  # the evidence came after all: the signal closes
-                st.book.resolve("FV.no_iot_evidence", key, t)
+        for window in st.pending_iot:
+            if window.start - slack <= t <= window.end + slack:  # the evidence came after all: the signal closes
+                st.book.resolve("FV.no_iot_evidence", window.key, t)
             else:
-                keep.append((start, end, key))
+                keep.append(window)
         st.pending_iot = keep
 
     # --- 套取大修基金 and 以次充好 ----------------------------------------------------------------------------
@@ -268,21 +328,21 @@ class FraudView(FindingFoldView):
 
     def _anomaly(self, st: FraudState, ev: LedgerEvent, r: EventRef) -> None:
         armed = st.bypass_pass
-        if armed is not None and ev.occurred_at - armed[1][3] <= self.config.bypass_item_days * DAY_S:
-            before, visit = armed
-            self._signal(st, "FB.bypass_item_normal", visit[0], ev.occurred_at, [before, visit, r],
-                         code=ev.payload["code"], maintainer=st.ctx.maintainer_at(visit[3]))
+        if armed is not None and ev.occurred_at - armed.visit.occurred_at <= self.config.bypass_item_days * DAY_S:
+            visit = armed.visit
+            self._signal(st, "FB.bypass_item_normal", visit.event_id, ev.occurred_at, [armed.anomaly, visit, r],
+                         code=ev.payload["code"], maintainer=st.ctx.maintainer_at(visit.occurred_at))
         st.bypass_pass = None
         st.last_anomaly = r
 
     def _alarm(self, st: FraudState, ev: LedgerEvent, r: EventRef) -> None:
         window = self.config.safety_alarm_days * DAY_S
         st.alarms.append(r)
-        while st.alarms and st.alarms[0][3] < ev.occurred_at - window:
+        while st.alarms and st.alarms[0].occurred_at < ev.occurred_at - window:
             st.alarms.popleft()
         if len(st.alarms) < self.config.safety_alarm_count:
             return
-        key = st.alarms[0][0] if st.alarm_cluster is None else st.alarm_cluster[0]
+        key = st.alarms[0].event_id if st.alarm_cluster is None else st.alarm_cluster.key
         live = st.book.get("FB.repeated_safety_alarms", key)
         if live is not None:
             st.book.amend(live, evidence=r)
@@ -291,7 +351,7 @@ class FraudView(FindingFoldView):
                          {"pattern": PATTERNS["FB"], "window_days": self.config.safety_alarm_days,
                           "min_alarms": self.config.safety_alarm_count,
                           "maintainer": st.ctx.maintainer_at(ev.occurred_at)})
-        st.alarm_cluster = (key, ev.occurred_at)
+        st.alarm_cluster = AlarmCluster(key, ev.occurred_at)
 
     def _finding(self, st: FraudState, ev: LedgerEvent) -> None:
         """Hazards, inspection failures, complaints and door-system entrapments are findings too."""
@@ -335,8 +395,8 @@ class FraudView(FindingFoldView):
 
     def _safety_repair(self, st: FraudState, t: int) -> None:
         cluster = st.alarm_cluster
-        if cluster is not None and t - cluster[1] <= self.config.safety_alarm_days * DAY_S:
-            st.book.resolve("FB.repeated_safety_alarms", cluster[0], t)  # repaired after all: the signal closes
+        if cluster is not None and t - cluster.last_at <= self.config.safety_alarm_days * DAY_S:
+            st.book.resolve("FB.repeated_safety_alarms", cluster.key, t)  # repaired after all: the signal closes
             st.alarm_cluster = None
         st.alarms.clear()
         st.last_anomaly = st.bypass_pass = None  # the anomalies were answered
@@ -351,10 +411,11 @@ class FraudView(FindingFoldView):
                          claimed_old_serial=p["old_serial"], maintainer=ev.org)
         history = st.replaced.setdefault(kind, deque())
         history.append(r)
-        while history and history[0][3] < t - self.config.repeat_replacement_days * DAY_S:
+        while history and history[0].occurred_at < t - self.config.repeat_replacement_days * DAY_S:
             history.popleft()
         if len(history) >= self.config.repeat_replacement_count:
-            self._signal(st, "FR.repeat_replacement", f"{kind}@{history[0][0]}", history[0][3], list(history),
+            first = history[0]
+            self._signal(st, "FR.repeat_replacement", f"{kind}@{first.event_id}", first.occurred_at, list(history),
                          kind=kind, replacements=len(history), window_days=self.config.repeat_replacement_days)
         oem = p.get("maker_org") is not None and p.get("maker_org") == st.ctx.manufacturer
         if not oem:
@@ -362,9 +423,10 @@ class FraudView(FindingFoldView):
                          maker_org=p.get("maker_org"), manufacturer=st.ctx.manufacturer, fitted_by=ev.org)
         if kind in SAFETY_COMPONENTS and not p.get("type_test_cert"):
             self._signal(st, "FS.no_type_test", ev.event_id, t, [r], kind=kind, maker=p["maker"], fitted_by=ev.org)
-        st.rows[(REPLACEMENTS, (ev.event_id,))] = (
-            ev.event_id, st.code, kind, KIND_SUBSYSTEM.get(kind), t, p.get("maker_org"), int(oem),
-            p.get("type_test_cert"), ev.org, ref(ev)[2])
+        st.rows[(REPLACEMENTS, (ev.event_id,))] = ReplacementRow(
+            event_id=ev.event_id, code=st.code, kind=kind, subsystem=KIND_SUBSYSTEM.get(kind), occurred_at=t,
+            maker_org=p.get("maker_org"), oem=int(oem), type_test_cert=p.get("type_test_cert"), by_org=ev.org,
+            hash=r.hash)
         st.serials[kind] = p["serial"]
 
     def _fitted(self, st: FraudState, ev: LedgerEvent) -> None:
@@ -382,7 +444,7 @@ class FraudView(FindingFoldView):
         if suspension is None:
             return
         st.suspended_runs += 1
-        key = f"suspended@{suspension[0]}"
+        key = f"suspended@{suspension.event_id}"
         f = st.book.get("FB.running_while_suspended", key)
         if f is None:
             st.book.open("FB.running_while_suspended", key, ev.occurred_at, [suspension, ref(ev)],

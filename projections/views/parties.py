@@ -7,44 +7,123 @@ streams, plus every ``PenaltyImposed`` (on an organization's or an elevator's st
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
 from projections.framework.events import LedgerEvent, instant, ref
 from projections.framework.runner import GlobalView
-from projections.framework.storage import Table
+from projections.framework.storage import Json, Table
 
-__all__ = ["DEVICES", "LICENCES", "ORGS", "PENALTIES", "RATINGS", "REVOCATIONS", "WORKERS", "PartiesView"]
+__all__ = [
+    "DEVICES",
+    "LICENCES",
+    "ORGS",
+    "PENALTIES",
+    "RATINGS",
+    "REVOCATIONS",
+    "WORKERS",
+    "DeviceRow",
+    "LicenceRow",
+    "OrgRow",
+    "PartiesView",
+    "PenaltyRow",
+    "RatingRow",
+    "RevocationRow",
+    "WorkerRow",
+]
 
-ORGS = Table("pj_orgs", (("org", "text"), ("name", "text"), ("roles", "json"), ("district", "text"),
-                         ("maker_code", "text"), ("event_id", "text"), ("hash", "text")), key=("org",), by_code=False)
-LICENCES = Table("pj_licences", (("org", "text"), ("licence_no", "text"), ("kind", "text"), ("valid_from", "text"),
-                                 ("valid_until", "text"), ("event_id", "text"), ("hash", "text")),
-                 key=("org", "licence_no"), by_code=False)
-WORKERS = Table("pj_workers", (("cert_no", "text"), ("org", "text"), ("category", "text"), ("valid_from", "text"),
-                               ("valid_until", "text"), ("event_id", "text")), key=("cert_no",),
-                indexes=(("org",),), by_code=False)
-REVOCATIONS = Table("pj_revocations", (("event_id", "text"), ("kind", "text"), ("org", "text"), ("number", "text"),
-                                       ("revoked_at", "int"), ("reason", "text"), ("hash", "text")),
-                    key=("event_id",), indexes=(("org",),), by_code=False)
-RATINGS = Table("pj_ratings", (("event_id", "text"), ("org", "text"), ("grade", "text"), ("period", "text"),
-                               ("rule_set", "text"), ("score", "int"), ("occurred_at", "int"), ("hash", "text")),
-                key=("event_id",), indexes=(("org",),), by_code=False)
-PENALTIES = Table("pj_penalties", (("event_id", "text"), ("party", "text"), ("code", "text"),
-                                   ("law_article", "text"), ("category", "text"), ("amount_fen", "int"),
-                                   ("decision_no", "text"), ("violation", "text"), ("occurred_at", "int"),
-                                   ("hash", "text")), key=("event_id",), indexes=(("party",),), by_code=False)
-DEVICES = Table("pj_devices", (("terminal_id", "text"), ("org", "text"), ("code", "text"), ("event_id", "text")),
-                key=("terminal_id",), by_code=False)
+
+class OrgRow(NamedTuple):
+    org: str
+    name: str
+    roles: Json  # sorted list of role names
+    district: str | None
+    maker_code: str | None
+    event_id: str
+    hash: str
+
+
+class LicenceRow(NamedTuple):
+    org: str
+    licence_no: str
+    kind: str
+    valid_from: str  # YYYY-MM-DD
+    valid_until: str
+    event_id: str
+    hash: str
+
+
+class WorkerRow(NamedTuple):
+    cert_no: str
+    org: str
+    category: str
+    valid_from: str  # YYYY-MM-DD
+    valid_until: str
+    event_id: str
+
+
+class RevocationRow(NamedTuple):
+    event_id: str
+    kind: str  # licence | certificate | key
+    org: str
+    number: str  # the licence, certificate or key revoked
+    revoked_at: int
+    reason: str
+    hash: str
+
+
+class RatingRow(NamedTuple):
+    event_id: str
+    org: str
+    grade: str
+    period: str
+    rule_set: str
+    score: int | None
+    occurred_at: int
+    hash: str
+
+
+class PenaltyRow(NamedTuple):
+    event_id: str
+    party: str
+    code: str | None  # the elevator, when the penalty is on its stream
+    law_article: str
+    category: str
+    amount_fen: int
+    decision_no: str
+    violation: str
+    occurred_at: int
+    hash: str
+
+
+class DeviceRow(NamedTuple):
+    terminal_id: str
+    org: str
+    code: str
+    event_id: str
+
+
+ORGS = Table("pj_orgs", OrgRow, key=("org",), by_code=False)
+LICENCES = Table("pj_licences", LicenceRow, key=("org", "licence_no"), by_code=False)
+WORKERS = Table("pj_workers", WorkerRow, key=("cert_no",), indexes=(("org",),), by_code=False)
+REVOCATIONS = Table("pj_revocations", RevocationRow, key=("event_id",), indexes=(("org",),), by_code=False)
+RATINGS = Table("pj_ratings", RatingRow, key=("event_id",), indexes=(("org",),), by_code=False)
+PENALTIES = Table("pj_penalties", PenaltyRow, key=("event_id",), indexes=(("party",),), by_code=False)
+DEVICES = Table("pj_devices", DeviceRow, key=("terminal_id",), by_code=False)
 
 _EVENT_KEYED = (REVOCATIONS, RATINGS, PENALTIES)
+_REVOKED = {  # revocation event → (kind, the payload field naming what was revoked)
+    "LicenceRevoked": ("licence", "licence_no"),
+    "WorkerCertificateRevoked": ("certificate", "cert_no"),
+    "KeyRevoked": ("key", "key_id"),
+}
 
 
 class PartiesView(GlobalView):
     name: ClassVar[str] = "parties"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[Table, ...]] = (ORGS, LICENCES, WORKERS, REVOCATIONS, RATINGS, PENALTIES, DEVICES)
+    tables: ClassVar[tuple[Table[Any], ...]] = (ORGS, LICENCES, WORKERS, REVOCATIONS, RATINGS, PENALTIES, DEVICES)
     types: ClassVar[frozenset[str]] = frozenset({
         "RegistryGenesis", "OrganizationRegistered", "LicenceGranted", "LicenceRevoked", "WorkerCertified",
         "WorkerCertificateRevoked", "KeyRevoked", "DeviceRegistered", "CreditRated", "PenaltyImposed",
@@ -59,27 +138,34 @@ class PartiesView(GlobalView):
             self.put(*row)
 
 
-def _row(ev: LedgerEvent) -> tuple[Table, tuple[Any, ...]] | None:
-    p, t, h = ev.payload, ev.type, ref(ev)[2]
+def _row(ev: LedgerEvent) -> tuple[Table[Any], NamedTuple] | None:
+    p, t, h = ev.payload, ev.type, ref(ev).hash
     if t == "RegistryGenesis":
-        return ORGS, (p["org"], p["name"], '["regulator"]', None, None, ev.event_id, h)
+        return ORGS, OrgRow(org=p["org"], name=p["name"], roles='["regulator"]', district=None, maker_code=None,
+                            event_id=ev.event_id, hash=h)
     if t == "OrganizationRegistered":
-        return ORGS, (p["org"], p["name"], orjson.dumps(sorted(p["roles"])).decode(), p.get("district"),
-                      p.get("maker_code"), ev.event_id, h)
+        return ORGS, OrgRow(org=p["org"], name=p["name"], roles=orjson.dumps(sorted(p["roles"])).decode(),
+                            district=p.get("district"), maker_code=p.get("maker_code"), event_id=ev.event_id, hash=h)
     if t == "LicenceGranted":
-        return LICENCES, (p["org"], p["licence_no"], p["kind"], p["valid_from"], p["valid_until"], ev.event_id, h)
+        return LICENCES, LicenceRow(org=p["org"], licence_no=p["licence_no"], kind=p["kind"],
+                                    valid_from=p["valid_from"], valid_until=p["valid_until"], event_id=ev.event_id,
+                                    hash=h)
     if t == "WorkerCertified":
-        return WORKERS, (p["cert_no"], p["org"], p["category"], p["valid_from"], p["valid_until"], ev.event_id)
-    if t in ("LicenceRevoked", "WorkerCertificateRevoked", "KeyRevoked"):
-        kind = {"LicenceRevoked": "licence", "WorkerCertificateRevoked": "certificate", "KeyRevoked": "key"}[t]
-        number = p.get("licence_no") or p.get("cert_no") or p.get("key_id")
-        return REVOCATIONS, (ev.event_id, kind, p["org"], number, instant(p["revoked_at"]), p["reason"], h)
+        return WORKERS, WorkerRow(cert_no=p["cert_no"], org=p["org"], category=p["category"],
+                                  valid_from=p["valid_from"], valid_until=p["valid_until"], event_id=ev.event_id)
+    if t in _REVOKED:
+        kind, number_field = _REVOKED[t]
+        return REVOCATIONS, RevocationRow(event_id=ev.event_id, kind=kind, org=p["org"], number=p[number_field],
+                                          revoked_at=instant(p["revoked_at"]), reason=p["reason"], hash=h)
     if t == "DeviceRegistered":
-        return DEVICES, (p["terminal_id"], p["org"], p["equipment_code"], ev.event_id)
+        return DEVICES, DeviceRow(terminal_id=p["terminal_id"], org=p["org"], code=p["equipment_code"],
+                                  event_id=ev.event_id)
     if t == "CreditRated":
-        return RATINGS, (ev.event_id, p["org"], p["grade"], p["period"], p["rule_set"], p.get("score"),
-                         ev.occurred_at, h)
+        return RATINGS, RatingRow(event_id=ev.event_id, org=p["org"], grade=p["grade"], period=p["period"],
+                                  rule_set=p["rule_set"], score=p.get("score"), occurred_at=ev.occurred_at, hash=h)
     if t == "PenaltyImposed":
-        return PENALTIES, (ev.event_id, p["party"], ev.code, p["law_article"], p["category"], p["amount_fen"],
-                           p["decision_no"], p["violation"], ev.occurred_at, h)
+        return PENALTIES, PenaltyRow(event_id=ev.event_id, party=p["party"], code=ev.code,
+                                     law_article=p["law_article"], category=p["category"],
+                                     amount_fen=p["amount_fen"], decision_no=p["decision_no"],
+                                     violation=p["violation"], occurred_at=ev.occurred_at, hash=h)
     return None

@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
-from projections.framework.findings import FINDING_COLUMNS, FindingBook
+from projections.framework.events import EventRef
+from projections.framework.findings import FindingBook, FindingRow
 from projections.framework.storage import Table
 
-TABLE = Table("pj_test_findings", FINDING_COLUMNS, ("code", "rule", "key"))
-EVIDENCE = [("e1", "Suspended", "00" * 32, 100)]
+TABLE = Table("pj_test_findings", FindingRow, ("code", "rule", "key"))
+EVIDENCE = [EventRef("e1", "Suspended", "00" * 32, 100)]
 KEY = (TABLE, ("E1", "F6", "k"))
 
 
@@ -44,4 +45,5 @@ def test_withdrawing_an_unwritten_finding_keeps_the_closed_one_under_its_key(flu
     book.withdraw("F6", "k")  # and cancelled
     book.drain()
     rows.flush()
-    assert rows.table[KEY][3:5] == (100, 200)  # the closed finding, wherever the flushes fell
+    stored = rows.table[KEY]
+    assert (stored.opened_at, stored.closed_at) == (100, 200)  # the closed finding, wherever the flushes fell

@@ -10,6 +10,7 @@ from ledger.core.errors import ConfigurationError
 from projections.config import DEFAULT_THRESHOLDS
 from projections.framework.events import month_window
 from projections.reports.kpis import KpiInputs, compute_kpis, nearest_rank
+from projections.views.fleet import InspectionRow, MonthlyRow, ServiceRow, TicketRow, ValidityRow
 from tests.harness import CODE
 from tests.projections.conftest import City
 
@@ -18,13 +19,20 @@ MIN = 60
 
 
 def _ticket(n: int, *, ack: int | None, arrive_min: int | None, cause: str, false_alarm: bool = False,
-            self_rescued: bool = False, dispatched: bool = True, freed_min: int | None = None) -> tuple[Any, ...]:
+            self_rescued: bool = False, dispatched: bool = True, freed_min: int | None = None) -> TicketRow:
     alarm = MAY_START + n * 86_400
-    return (f"T{n}", f"E{n}", "2024-05", "D", "M", alarm, alarm + 30 if dispatched else None,
-            alarm + 30 + ack if ack is not None else None,
-            alarm + arrive_min * MIN if arrive_min is not None else None,
-            alarm + freed_min * MIN if freed_min is not None else None, cause, int(false_alarm), int(self_rescued),
-            30 * MIN, "00")
+    return TicketRow(
+        event_id=f"T{n}", code=f"E{n}", month="2024-05", district="D", maintainer="M", alarm_at=alarm,
+        dispatched_at=alarm + 30 if dispatched else None,
+        acknowledged_at=alarm + 30 + ack if ack is not None else None,
+        arrived_at=alarm + arrive_min * MIN if arrive_min is not None else None,
+        freed_at=alarm + freed_min * MIN if freed_min is not None else None, cause=cause,
+        false_alarm=int(false_alarm), self_rescued=int(self_rescued), sla_s=30 * MIN, hash="00")
+
+
+def _inspection(event_id: str, code: str, kind: str, first_pass: int, final_pass: int,
+                final_event_id: str) -> InspectionRow:
+    return InspectionRow(event_id, code, kind, "2024-05", "D", "M", MAY_START, first_pass, final_pass, final_event_id)
 
 
 def kpis_of(rows: list[dict[str, Any]], district: str = "D", maintainer: str = "M") -> dict[str, dict[str, Any]]:
@@ -36,22 +44,25 @@ def test_hand_computed_month() -> None:
     inputs = KpiInputs(
         month="2024-05",
         # two units all month, one for the first 15.5 days: N_inservice = (31 + 31 + 15.5) / 31 = 2.5
-        service=[("E1", 0, None, "D", "M"), ("E2", MAY_START - 86_400, MAY_END + 86_400, "D", "M"),
-                 ("E3", MAY_START, MAY_START + 31 * 43_200, "D", "M")],
+        service=[ServiceRow("E1", 0, None, "D", "M"),
+                 ServiceRow("E2", MAY_START - 86_400, MAY_END + 86_400, "D", "M"),
+                 ServiceRow("E3", MAY_START, MAY_START + 31 * 43_200, "D", "M")],
         tickets=[
             _ticket(1, ack=120, arrive_min=20, cause="equipment", freed_min=25),  # responded, on time
             _ticket(2, ack=240, arrive_min=35, cause="door_system", freed_min=45),  # slow response, late
             _ticket(3, ack=60, arrive_min=5, cause="equipment", false_alarm=True),  # 误报: left out
             _ticket(4, ack=None, arrive_min=None, cause="external", self_rescued=True, dispatched=False),
         ],
-        inspections=[("I1", "E1", "periodic", "2024-05", "D", "M", MAY_START, 1, 1, "I1"),
-                     ("I2", "E2", "periodic", "2024-05", "D", "M", MAY_START, 1, 1, "I2"),
-                     ("I3", "E3", "periodic", "2024-05", "D", "M", MAY_START, 0, 1, "I3b"),
-                     ("I4", "E1", "self_test", "2024-05", "D", "M", MAY_START, 0, 0, "I4")],
-        validity=[("E1", "V1", MAY_START - 1, MAY_END + 10)],  # of the two units in service at the end, one valid
-        # code, month, district, maintainer, visits, intervals, on time, faults, repeats, safety, accidents, deaths
-        monthly=[("E1", "2024-05", "D", "M", 2, 2, 2, 4, 1, 0, 1, 1),
-                 ("E2", "2024-05", "D", "M", 2, 2, 1, 2, 1, 0, 0, 0)],
+        inspections=[_inspection("I1", "E1", "periodic", 1, 1, "I1"),
+                     _inspection("I2", "E2", "periodic", 1, 1, "I2"),
+                     _inspection("I3", "E3", "periodic", 0, 1, "I3b"),
+                     _inspection("I4", "E1", "self_test", 0, 0, "I4")],
+        # of the two units in service at the end, one valid
+        validity=[ValidityRow("E1", "V1", MAY_START - 1, MAY_END + 10)],
+        monthly=[MonthlyRow("E1", "2024-05", "D", "M", visits=2, maint_intervals=2, maint_on_time=2, faults=4,
+                            repeat_faults=1, safety_faults=0, accidents=1, deaths=1),
+                 MonthlyRow("E2", "2024-05", "D", "M", visits=2, maint_intervals=2, maint_on_time=1, faults=2,
+                            repeat_faults=1, safety_faults=0, accidents=0, deaths=0)],
     )
     k = kpis_of(compute_kpis(inputs, DEFAULT_THRESHOLDS))
     assert k["units_in_service"]["value"] == 2.5
@@ -74,7 +85,8 @@ def test_hand_computed_month() -> None:
 
 
 def test_roll_ups_and_empty_denominators() -> None:
-    inputs = KpiInputs(month="2024-05", service=[("E1", 0, None, "D1", "M1"), ("E2", 0, None, "D2", "M2")],
+    inputs = KpiInputs(month="2024-05", service=[ServiceRow("E1", 0, None, "D1", "M1"),
+                                                 ServiceRow("E2", 0, None, "D2", "M2")],
                        tickets=[_ticket(1, ack=100, arrive_min=10, cause="human")])
     rows = compute_kpis(inputs, DEFAULT_THRESHOLDS)
     assert [(r["district"], r["maintainer"]) for r in rows] == [("*", "*"), ("D", "*"), ("D", "M"), ("D1", "*"),
