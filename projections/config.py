@@ -152,17 +152,21 @@ def thresholds_from_json(data: bytes | str, base: Thresholds = DEFAULT_THRESHOLD
         raise ConfigurationError(f"thresholds are not JSON: {e}") from None
     if not isinstance(overrides, dict):
         raise ConfigurationError("thresholds must be a JSON object")
-    known = {f.name: f for f in dataclasses.fields(Thresholds)}
+    known = {f.name for f in dataclasses.fields(Thresholds)}
     changes: dict[str, Any] = {}
-    for name, value in overrides.items():
+    for name, given in overrides.items():
         if name not in known:
             raise ConfigurationError(f"unknown threshold {name!r}")
-        current = getattr(base, name)
-        if isinstance(current, frozenset):
-            value = frozenset(value)
-        elif isinstance(current, tuple):
-            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-        elif name == "kpi_targets":
-            value = {k: KpiTarget(**v) for k, v in value.items()}
-        changes[name] = value
+        changes[name] = _threshold_value(name, given, getattr(base, name))
     return dataclasses.replace(base, **changes)
+
+
+def _threshold_value(name: str, given: Any, current: Any) -> Any:
+    """A JSON value in the form of the threshold it replaces."""
+    if isinstance(current, frozenset):
+        return frozenset(given)
+    if isinstance(current, tuple):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in given)
+    if name == "kpi_targets":
+        return {k: KpiTarget(**v) for k, v in given.items()}
+    return given

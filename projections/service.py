@@ -222,8 +222,8 @@ class Projections:
         if not units:
             return []
         faults: dict[str, list[_FleetFault]] = {code: [] for code in units}
-        for fault in self.db.select_as(INCIDENTS, _FleetFault,
-                                       "type = 'FaultReported' AND occurred_at > ? AND occurred_at <= ?", (since, at)):
+        last_year = "type = 'FaultReported' AND occurred_at > ? AND occurred_at <= ?"
+        for fault in self.db.select_as(INCIDENTS, _FleetFault, last_year, (since, at)):
             if fault.code in faults:
                 faults[fault.code].append(fault)
         p90 = nearest_rank([len(v) for v in faults.values()], self.config.fault_percentile)
@@ -241,8 +241,9 @@ class Projections:
             evidence = [ref_json(EventRef(r.event_id, "FaultReported", r.hash, r.occurred_at)) for r in rows[:20]]
             rule = RULES["F14.fault_p90"]
             out.append({"rule": rule.id, "label": rule.label, "severity": rule.severity, "source": rule.source,
-                        "equipment_code": code, "key": f"p90@{month_of(at)}", "opened_at": format_instant(crossing.occurred_at),
-                        "closed_at": None, "open": True, "computed": True,
+                        "equipment_code": code, "key": f"p90@{month_of(at)}",
+                        "opened_at": format_instant(crossing.occurred_at), "closed_at": None, "open": True,
+                        "computed": True,
                         "detail": {"faults_last_year": len(rows), "fleet_p90": p90}, "evidence": evidence})
         return out
 
@@ -262,7 +263,8 @@ class Projections:
         if code is None or at is None:
             raise ConfigurationError("give an incident event id, or an elevator and a time", code="argument.missing")
         events = self._history(code, at)
-        incident_ev = next((ev for ev in events if incident in (ev.event_id, ev.corrects)), None) if incident else None
+        incident_ev = (next((ev for ev in events if incident in (ev.event_id, ev.corrects)), None) if incident
+                       else None)
         subject, subsystem, fault_code = (incident_subject(incident_ev, events) if incident_ev is not None
                                           else (None, None, None))
         situation = self._situation(code, at, events, incident_ev, subject, fault_code)
@@ -429,7 +431,9 @@ class Projections:
         if code is not None:
             self._require_elevator(code)
         low = since if since is not None else _EVER
-        where = "opened_at <= ? AND opened_at >= ?" + ("" if include_closed else " AND (closed_at IS NULL OR closed_at > ?)")
+        where = "opened_at <= ? AND opened_at >= ?"
+        if not include_closed:
+            where += " AND (closed_at IS NULL OR closed_at > ?)"
         params = (at, low) if include_closed else (at, low, at)
         stored = [_signal_json(r, at) for r in self.db.select(SIGNALS, where, params)]
         jobs = self.db.select(WORKER_JOBS, "occurred_at <= ? AND started_at >= ?", (at, low - DAY_S))

@@ -1,11 +1,11 @@
 """The event as projections see it: decoded once from the stored record, shared by every view.
 
-Why not :func:`ledger.core.submission.parse_line`: a stored record was schema-checked, signature-checked and authorized
-when it was appended (and ``liftledger verify`` re-checks it), so re-validating it with pydantic on every rebuild
-would cost ~20 µs per event for nothing. Projections decode the canonical record with ``orjson`` (~4 µs) and read
-the payload as the plain JSON object it is; the index row already carries the position, event id, type, signer,
-``occurred_at`` and chain hash. Payload instants and dates stay text until a rule needs them (:func:`instant`,
-:func:`day`).
+Why not :func:`ledger.core.submission.parse_line`: a stored record was schema-checked, signature-checked and
+authorized when it was appended (and ``liftledger verify`` re-checks it), so re-validating it with pydantic on every
+rebuild would cost ~20 µs per event for nothing. Projections decode the canonical record with ``orjson`` (~4 µs)
+and read the payload as the plain JSON object it is; the index row already carries the position, event id, type,
+signer, ``occurred_at`` and chain hash. Payload instants and dates stay text until a rule needs them
+(:func:`instant`, :func:`day`).
 """
 
 from __future__ import annotations

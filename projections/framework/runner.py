@@ -2,14 +2,15 @@
 
 **Reading.** :class:`ProjectionRunner` polls the ledger index by position (``scan(after, limit)``, strictly
 greater than the last position seen — PostgreSQL notification ids have gaps, so never ``+1``; eventsourcing's
-subscription runner does not work on SQLite). Each event is decoded once (:mod:`projections.framework.events`) and handed
-to every view whose position is behind it and that wants its type.
+subscription runner does not work on SQLite). Each event is decoded once (:mod:`projections.framework.events`) and
+handed to every view whose position is behind it and that wants its type.
 
 **Writing.** Views buffer row changes; every ``flush_every`` events (``rebuild_flush_every`` in a rebuild) the
 runner commits all views' changes and their new positions in one transaction, compare-and-set on each view's old
-position (:meth:`projections.framework.storage.ViewDB.commit`). Where the flushes fall never changes the rows. A redelivered
-event (position ≤ the view's) is skipped; a concurrent runner that moved a view first makes the commit fail, and
-this runner drops its memory and resumes from the stored positions. Rebuild = empty the view, position 0, run.
+position (:meth:`projections.framework.storage.ViewDB.commit`). Where the flushes fall never changes the rows. A
+redelivered event (position ≤ the view's) is skipped; a concurrent runner that moved a view first makes the commit
+fail, and this runner drops its memory and resumes from the stored positions. Rebuild = empty the view, position 0,
+run.
 
 **Per-elevator views fold in time order.** An elevator's events are folded in ``(occurred_at, position)`` order,
 so a view's state after an event is a function of the elevator's events up to that time — which is what "as of T"
@@ -92,6 +93,7 @@ class View(ABC):
     def forget(self) -> None:
         """Drop everything held in memory (the stored view is the truth again)."""
 
+    @abstractmethod
     def after_flush(self) -> None:
         """Called after a successful commit (a chance to shed memory)."""
 
@@ -114,6 +116,9 @@ class GlobalView(View):
 
     def forget(self) -> None:
         self.rows.clear()
+
+    def after_flush(self) -> None:
+        """Nothing to shed: the rows left memory when they were drained."""
 
 
 @dataclass(slots=True)

@@ -194,7 +194,7 @@ def _rate(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, 
 
 
 def _resources(org: str, inp: CreditInputs, config: Thresholds, units: int, today: date) -> dict[str, Any]:
-    revoked = {r.number for r in inp.revocations if r.kind == "certificate" and r.org == org and r.revoked_at <= inp.at}
+    revoked = {r.number for r in _revoked(inp, org, "certificate")}
     workers = [w for w in inp.workers if w.org == org and w.category == "T"
                and day(w.valid_from) <= today <= day(w.valid_until) and w.cert_no not in revoked]
     needed = max(1.0, units / config.credit_units_per_worker)
@@ -245,7 +245,7 @@ def _supervision(org: str, inp: CreditInputs) -> dict[str, Any]:
 def _vetoes(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str, Any] | None,
             today: date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    revoked = {r.number: r for r in inp.revocations if r.kind == "licence" and r.org == org and r.revoked_at <= inp.at}
+    revoked = {r.number: r for r in _revoked(inp, org, "licence")}
     valid = [r for r in inp.licences if r.org == org and r.kind == "maintenance" and r.licence_no not in revoked
              and day(r.valid_from) <= today <= day(r.valid_until)]
     if not valid:
@@ -266,6 +266,11 @@ def _vetoes(org: str, inp: CreditInputs, config: Thresholds, listed: Mapping[str
         out.append({"rule": "penalty_bypass_or_subcontracting", "reason": "penalised for 短接/转包/分包",
                     "evidence": [_penalty_reason(r, "penalty")["evidence"] for r in vetoed]})
     return out
+
+
+def _revoked(inp: CreditInputs, org: str, kind: str) -> list[RevocationRow]:
+    """The organization's revocations of ``kind`` (licence, certificate) in force at ``inp.at``."""
+    return [r for r in inp.revocations if r.kind == kind and r.org == org and r.revoked_at <= inp.at]
 
 
 def _first_evidence(reason: Mapping[str, Any]) -> Any:

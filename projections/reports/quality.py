@@ -103,7 +103,8 @@ def quality_report(inputs: QualityInputs, config: Thresholds) -> dict[str, Any]:
             "units": len(codes), "unit_years": round(years, 3), "faults": n_faults,
             "safety_faults": sum(sum(faults[c]) for c in codes),
             "faults_per_unit_year": None if rate is None else round(rate, 4),
-            "equipment_entrapments_per_unit_year": round(sum(equipment[c] for c in codes) / years, 4) if years else None,
+            "equipment_entrapments_per_unit_year":
+                round(sum(equipment[c] for c in codes) / years, 4) if years else None,
             "fault_rate_index": None if index is None else round(index, 3),
             "mean_age_years": round(sum(years_between(start, inputs.at) for start in in_use) / len(in_use), 2)
             if in_use else None,

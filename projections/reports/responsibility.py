@@ -1,4 +1,5 @@
-"""Responsibility at time T (docs/DOMAIN.md (e)): a ranked list of (party, rule, causal|status, evidence), never a verdict.
+"""Responsibility at time T (docs/DOMAIN.md (e)): a ranked list of (party, rule, causal|status, evidence), never a
+verdict.
 
 Pure. The caller replays the elevator's events up to T (the same folds as the views: dossier facts, the alerts open
 at T, the fraud signals found by T) and hands over the fleet facts P1 needs; :func:`assess` applies the rules:
@@ -145,8 +146,9 @@ def _parties(s: Situation) -> dict[str, Any]:
 def _summary(findings: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
     parties: dict[tuple[str | None, str], dict[str, Any]] = {}
     for f in findings:
-        entry = parties.setdefault((f["party"], f["role"]), {"party": f["party"], "name": names.get(f["party"] or ""),
-                                                              "role": f["role"], "rules": [], "causal": 0, "status": 0})
+        entry = parties.setdefault((f["party"], f["role"]), {
+            "party": f["party"], "name": names.get(f["party"] or ""), "role": f["role"], "rules": [], "causal": 0,
+            "status": 0})
         entry["rules"].append(f["rule"])
         entry[f["basis"]] += 1
     out = sorted(parties.values(), key=lambda e: (-e["causal"], -e["status"], RULE_ORDER.index(e["rules"][0])))
@@ -163,7 +165,8 @@ def _open(s: Situation, rule: str) -> list[Finding]:
 # --- M1 --------------------------------------------------------------------------------------------------------
 
 
-def _maintainer(s: Situation, subsystem: str | None, fault_code: int | None, config: Thresholds) -> list[dict[str, Any]]:
+def _maintainer(s: Situation, subsystem: str | None, fault_code: int | None,
+                config: Thresholds) -> list[dict[str, Any]]:
     contract = s.ctx.contract_on(s.day)
     party = contract.maintainer if contract else None
     if party is None:
@@ -180,8 +183,9 @@ def _maintainer(s: Situation, subsystem: str | None, fault_code: int | None, con
     visit_ids = {v.event_id for v in visits}
     flagged = [f for f in s.signals if f.rule.startswith("FV.") and any(e.event_id in visit_ids for e in f.evidence)]
     for f in flagged:
-        out.append(_finding("M1", party, "causal", f"the visits before the failure carry a 虚假维保 signal ({f.rule})",
-                            f.evidence, signal=f.rule))
+        out.append(_finding("M1", party, "causal",
+                            f"the visits before the failure carry a 虚假维保 signal ({f.rule})", f.evidence,
+                            signal=f.rule))
     out.extend(_rescue_findings(s, party))
     if fault_code is not None:
         out.extend(_recurring(s, party, subsystem, fault_code, config))
@@ -300,8 +304,8 @@ def _user_unit(s: Situation, subsystem: str | None, config: Thresholds) -> list[
     party = ctx.user_unit
     out: list[dict[str, Any]] = []
     if ctx.registered_at is None:
-        out.append(_finding("U1", party or ctx.installer, "status", "the elevator was not registered (未办理使用登记)",
-                            [ctx.made]))
+        out.append(_finding("U1", party or ctx.installer, "status",
+                            "the elevator was not registered (未办理使用登记)", [ctx.made]))
     if party is None:
         return out
     for f in _open(s, "F6.inspection_expired"):
@@ -309,7 +313,8 @@ def _user_unit(s: Situation, subsystem: str | None, config: Thresholds) -> list[
                             alert=f.rule, art84_candidate="art84_candidate_at" in f.detail))
     reports = s.facts["inspections"]
     if reports and reports[-1]["conclusion"] == "fail":
-        out.append(_finding("U1", party, "status", "the last inspection was 不合格", [_fact_ref(reports[-1]["event"])]))
+        out.append(_finding("U1", party, "status", "the last inspection was 不合格",
+                            [_fact_ref(reports[-1]["event"])]))
     hazards = {EventRef(*h["event"]).event_id: h for h in s.facts["hazards"]}
     for f in _open(s, "F8.running_after_fail"):
         stop = hazards.get(f.evidence[0].event_id) if f.evidence else None

@@ -2,8 +2,8 @@
 
 Each alert has a rule id, the elevator, a key (which occurrence), ``opened_at``/``closed_at`` and the events that
 prove it (ids and chain hashes). Deadline rules are scheduled to open at their deadline and are cancelled, moved or
-closed by later events (:mod:`projections.framework.findings`), so "open at T" is ``opened_at <= T < closed_at`` — the same
-answer a replay of the events up to T gives.
+closed by later events (:mod:`projections.framework.findings`), so "open at T" is ``opened_at <= T < closed_at`` —
+the same answer a replay of the events up to T gives.
 
 =====================  ====  ================================================================================
 rule                   (c)   fires when
@@ -464,9 +464,9 @@ class AlertsView(FindingFoldView):
         for stop in st.stops.values():
             if st.book.get("F8.running_after_fail", stop.key) is None:
                 st.book.open("F8.running_after_fail", stop.key, t, [stop.evidence, r], {"after": "停梯指令"})
-        safety = st.safety
-        if safety is not None and safety.key != ev.event_id and st.book.get("F8.unrepaired_safety", safety.key) is None:
-            st.book.open("F8.unrepaired_safety", safety.key, t, [safety.evidence, r])
+        safety, rule = st.safety, "F8.unrepaired_safety"
+        if safety is not None and safety.key != ev.event_id and st.book.get(rule, safety.key) is None:
+            st.book.open(rule, safety.key, t, [safety.evidence, r])
 
     def _statistics(self, st: AlertState, ev: LedgerEvent) -> None:
         """Zero-run statistics prove the terminal watched a stopped elevator (F10)."""

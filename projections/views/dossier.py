@@ -419,7 +419,8 @@ def dossier_facts(st: DossierState) -> dict[str, Any]:
             "last_event_at": st.last_at if st.last_position else None,
             "last_iot_at": ctx.last_iot_at,
         },
-        "contracts": [_contract_fact(c) for c in sorted(ctx.contracts.values(), key=lambda c: (c.start, c.contract_no))],
+        "contracts": [_contract_fact(c)
+                      for c in sorted(ctx.contracts.values(), key=lambda c: (c.start, c.contract_no))],
         "identity": st.identity,
         "components": [st.components[k] for k in sorted(st.components)],
         "replacements": st.replacements,
@@ -627,8 +628,9 @@ def _component(c: Mapping[str, Any], facts: Mapping[str, Any], ctx: Mapping[str,
     effective = max(candidates) if candidates else None
     note = None
     if seed_min is not None and declared is not None and declared < seed_min:
-        note = (f"declared warranty ends {declared} — shorter than the seed's {config.major_part_warranty_years}-year "
-                "minimum for a major part maintained by its original manufacturer")
+        note = (f"declared warranty ends {declared} — shorter than the seed's "
+                f"{config.major_part_warranty_years}-year minimum for a major part maintained by its original "
+                "manufacturer")
     elif not c["oem"] and not c.get("original", False):
         note = "replaced with a non-OEM part: the original manufacturer's warranty no longer covers it"
     return {

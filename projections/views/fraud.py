@@ -15,7 +15,7 @@ FV.off_site_checkin           虚假维保: checked in far from where this eleva
 FV.impossible_travel  (fleet)  虚假维保: one worker's consecutive jobs too far apart for the time between them
 FV.overlapping_jobs   (fleet)  虚假维保: one worker on two records at once
 FV.duplicate_evidence (fleet)  虚假维保: the same evidence digest (photo) on two records
-FR.no_preceding_fault          套取大修基金: repair or replacement with no fault or finding on that subsystem before it
+FR.no_preceding_fault          套取大修基金: repair or replacement with no fault or finding on its subsystem before
 FR.repeat_replacement          套取大修基金: the same component replaced again and again
 FR.unknown_old_serial          套取大修基金: the "replaced" part is not the one the dossier has
 FS.non_oem_part                以次充好: a part not from the original manufacturer
@@ -251,8 +251,8 @@ class FraudView(FindingFoldView):
             self._checkin(st, ev, (where["lat_e6"], where["lon_e6"]), r)
         st.rows[(WORKER_JOBS, (st.code, ev.event_id))] = JobRow(
             event_id=ev.event_id, code=st.code, started_at=s, ended_at=e, lat_e6=where.get("lat_e6"),
-            lon_e6=where.get("lon_e6"), maintainer=ev.org, workers=orjson.dumps(list(dict.fromkeys(workers))).decode(),
-            hash=r.hash, occurred_at=ev.occurred_at)
+            lon_e6=where.get("lon_e6"), maintainer=ev.org,
+            workers=orjson.dumps(list(dict.fromkeys(workers))).decode(), hash=r.hash, occurred_at=ev.occurred_at)
         self._iot_window(st, ev, s, e, r)
         results = p["results"]
         if not _FINDING_OUTCOMES.isdisjoint(results.values()):

@@ -117,7 +117,8 @@ class InsuranceView(ElevatorFoldView):
     def _claim(self, st: InsuranceState, ev: LedgerEvent) -> None:
         p = ev.payload
         if ev.type == "ClaimFiled":
-            incidents = [ref_json(st.incidents[i]) if i in st.incidents else {"event_id": i} for i in p["incident_refs"]]
+            incidents = [ref_json(st.incidents[i]) if i in st.incidents else {"event_id": i}
+                         for i in p["incident_refs"]]
             row = ClaimRow(
                 code=st.code, claim_no=p["claim_no"], policy_no=p["policy_no"], insurer=ev.org,
                 filed_at=ev.occurred_at, loss_type=p["loss_type"], reserve_fen=p["reserve_fen"],
