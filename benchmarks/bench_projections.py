@@ -74,21 +74,23 @@ def _setup(world: World, maker: Any, m: Any, u: Any, inspector: Any, insurer: An
             "design_life_years": 25}, occurred_at=made, equipment_code=code),
         *(maker.as_("manufacturer").event("ComponentAssociated", {
             "kind": kind, "serial": f"{kind[:2].upper()}-{code[-5:]}", "maker": maker.name, "maker_org": maker.org,
-            "type_test_cert": f"TX-{kind[:2]}", "warranty_until": "2028-06-30"}, occurred_at=made, equipment_code=code)
+            "type_test_cert": f"TX-{kind[:2]}", "warranty_until": "2028-06-30"},
+            occurred_at=made, equipment_code=code)
           for kind in ("traction_machine", "door_operator", "governor")),
         maker.as_("installer").event("Installed", {
             "licence_no": world.licence_no(maker, "installation"), "self_inspection_report_no": f"ZJ-{code[-5:]}",
             "address": "世纪大道", "district": district}, occurred_at="2018-10-01T02:00:00Z", equipment_code=code),
         inspector.as_("inspection_body").event("SupervisoryInspected", {
             "report_no": f"JJ-{code[-5:]}", "conclusion": "pass", "trigger": "installation",
-            "next_due_date": "2024-03-31"}, occurred_at="2018-10-10T02:00:00Z", persons=inspector.persons("inspector"),
-            equipment_code=code),
+            "next_due_date": "2024-03-31"}, occurred_at="2018-10-10T02:00:00Z",
+            persons=inspector.persons("inspector"), equipment_code=code),
         world.regulator_producer.event("Registered", {
             "registration_no": f"梯31沪A{code[-5:]}", "user_unit": u.org, "site_category": "residential",
             "district": district, "address": "世纪大道"}, occurred_at="2018-10-20T02:00:00Z", equipment_code=code),
         m.as_("maintainer").event("MaintenanceContractSigned", {
             "contract_no": f"WB-{code[-5:]}", "maintainer": m.org, "user_unit": u.org, "mode": "regular",
-            "start_date": "2018-10-20", "end_date": "2030-12-31"}, occurred_at="2018-10-20T02:00:00Z", equipment_code=code),
+            "start_date": "2018-10-20", "end_date": "2030-12-31"}, occurred_at="2018-10-20T02:00:00Z",
+            equipment_code=code),
         insurer.as_("insurer").event("PolicyIssued", {
             "policy_no": f"PA-{code[-5:]}", "product": "liability", "insured": u.org, "period_start": "2024-01-01",
             "period_end": "2024-12-31", "premium_fen": 9300, "limit_per_person_fen": 80_000_000,
@@ -198,7 +200,7 @@ def _ingest(store: Store, setup: list[bytes], activity: list[bytes]) -> float:
 
 def _rebuild(store: Store) -> tuple[float, int, dict[str, Any]]:
     projections = Projections(store, flush_every=50_000, chunk=5_000)
-    seconds = timed(lambda: projections.rebuild())
+    seconds = timed(projections.rebuild)
     events = store.index.max_position()
     check = projections.dump()
     projections.rebuild()

@@ -53,7 +53,7 @@ def inclusion_at_scale(path: Path) -> Figure:
         tree_root = root(leaves, store.index)
         rng = random.Random(4)
         picks = [rng.randrange(leaves) for _ in range(2000)]
-        hashes = {leaf: digest for leaf, digest in _leaf_hashes(store, picks)}
+        hashes = dict(_leaf_hashes(store, picks))
         samples = []
         for index in picks:
             started = time.perf_counter()
@@ -83,9 +83,10 @@ def _pymerkle_proof_time(leaves: int) -> float:
 
 
 def verification_rate(path: Path) -> Figure:
-    """P2: verify (chains, seq, index, every Merkle node; no signatures) / a bare SHA-256 chain over the same bytes."""
+    """P2: verify (chains, seq, index, every Merkle node; no signatures) / a bare SHA-256 chain over the same
+    bytes."""
     with sqlite3.connect(path) as con:
-        records = [bytes(r[0]) for r in con.execute("SELECT state FROM stored_events ORDER BY rowid")]
+        records = [bytes(state) for (state,) in con.execute("SELECT state FROM stored_events ORDER BY rowid")]
     events = len(records)
 
     def bare_chain() -> None:

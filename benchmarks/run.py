@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             produced = suite()
         except Exception:  # a broken suite is reported, and the others still run
-            produced = [Figure(name, f"{name} suite failed", float("nan"), "", details={"error": traceback.format_exc()})]
+            produced = [Figure(name, f"{name} suite failed", float("nan"), "",
+                               details={"error": traceback.format_exc()})]
         timings[name] = time.perf_counter() - started
         for figure in produced:
             print(f"   {figure.id}: {_value(figure)}  ratio {_ratio(figure)}  target {figure.target}  "

@@ -14,6 +14,7 @@ from api.cli.output import progress_bar
 from api.demo.fraud_score import score_fraud
 from api.demo.run import DemoRun
 from ledger.core.identifiers import LOCAL_UTC_OFFSET_S, format_instant, instant_from_text
+from ledger.store import IndexRow
 from ledger.store.verify import verify_store
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker
@@ -120,11 +121,12 @@ def _report(demo: DemoRun, projections: Projections, truth: dict[str, Any]) -> N
     with demo.section("Fraud signals against the simulator's ground truth"):
         _fraud(demo, projections, truth, end)
     if incident is not None:
-        with demo.section(f"Responsibility for an entrapment on elevator {incident[1]}: ranked, not a verdict"):
-            demo.console.print(tables.responsibility_table(projections.responsibility(incident=incident[0])))
+        title = f"Responsibility for an entrapment on elevator {incident.stream_key}: ranked, not a verdict"
+        with demo.section(title):
+            demo.console.print(tables.responsibility_table(projections.responsibility(incident=incident.event_id)))
 
 
-def _entrapment(demo: DemoRun, truth: dict[str, Any]) -> tuple[str, str] | None:
+def _entrapment(demo: DemoRun, truth: dict[str, Any]) -> IndexRow | None:
     """An entrapment — one the simulation made late on purpose if there is one — which also becomes the subject of
     the passport and of the tampering that follow."""
     late = [v["event_ids"][0] for v in truth["violations"] if v["kind"] == "late_rescue" and v.get("event_ids")]
@@ -133,7 +135,7 @@ def _entrapment(demo: DemoRun, truth: dict[str, Any]) -> tuple[str, str] | None:
     if row is None:
         return None
     demo.notes.update(elevator=row.stream_key, tamper_position=str(row.position))
-    return row.event_id, row.stream_key
+    return row
 
 
 def _alerts(demo: DemoRun, projections: Projections, at: int) -> None:

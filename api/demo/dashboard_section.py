@@ -30,8 +30,8 @@ def dashboard(demo: DemoRun) -> None:
 
 
 def _genesis_org(demo: DemoRun) -> str:
-    first = demo.store.index.scan(0, 1, stream_kind="org")
+    ((_, genesis),) = demo.store.index.scan(0, 1, stream_kind="org")
     registry = Registry()
-    registry.apply(parse_line(first[0][1]))
+    registry.apply(parse_line(genesis))
     assert registry.genesis_org is not None
     return registry.genesis_org

@@ -125,7 +125,8 @@ def build_city(config: CityConfig, expected_units: dict[int, int], rng: random.R
     inspection = world.organization("市特种设备监督检验技术研究院", ("inspection_body",),
                                     people=max(6, config.elevators // 150), licence_years=70)
     testers = [world.organization(name, ("inspection_body",), people=max(4, config.elevators // 300),
-                                  licence_years=70) for name in ("申检电梯检测技术有限公司", "沪安特种设备检测有限公司")]
+                                  licence_years=70)
+               for name in ("申检电梯检测技术有限公司", "沪安特种设备检测有限公司")]
     insurers = [world.organization(name, ("insurer",), licence_years=70)
                 for name in ("安平财产保险股份有限公司", "人和财产保险股份有限公司", "太保安财产保险有限公司")
                 [:config.insurers]]

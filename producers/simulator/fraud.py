@@ -40,7 +40,7 @@ def _repair_fund_claim(sim: Sim, unit: Unit) -> None:
     if not kinds:
         return
     kind = rng.choice(kinds)
-    high = PART_PRICE_YUAN[kind][1]
+    _, high = PART_PRICE_YUAN[kind]
     payload: dict[str, Any] = {
         "kind": kind, "serial": unit.number(kind[:2].upper()),
         "old_serial": f"{kind[:2].upper()}-X{rng.randint(10**6, 10**7)}",  # never associated with the unit
@@ -61,10 +61,11 @@ def _replace_again(sim: Sim, unit: Unit, kind: str, case: dict[str, Any]) -> Non
     if contract is None or not unit.in_service:
         return
     serial, _ = unit.components.get(kind, (case["event_ids"][0], 0))
+    _, high = PART_PRICE_YUAN[kind]
     record = sim.emit(unit, contract.crew.org.as_("maintainer"), "ComponentReplaced", {
         "kind": kind, "serial": unit.number(kind[:2].upper()), "old_serial": serial, "maker": unit.maker.name,
         "maker_org": unit.maker.org, "funding": "maintenance_fund", "fund_request_ref": unit.number("ZXWX"),
-        "amount_fen": int(PART_PRICE_YUAN[kind][1] * unit.fraud_rng.uniform(1.5, 3.0)) * 100,
+        "amount_fen": int(high * unit.fraud_rng.uniform(1.5, 3.0)) * 100,
     }, persons=contract.crew.on_call())
     case["event_ids"].append(record["event_id"])
     case["signals"].append("repeated_replacement")

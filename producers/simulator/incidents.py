@@ -1,7 +1,7 @@
 """What happens to an elevator between visits, as one Poisson process per unit: the total rate is the sum of the
-rates in ``Rates`` (docs/DOMAIN.md (g)) that apply to the unit now, and each arrival is one kind of incident — a fault,
-an entrapment, a hazard, a replacement, a complaint, a stop, a change of user unit or maintainer, 改造/重大修理,
-an accident, the end of its life.
+rates in ``Rates`` (docs/DOMAIN.md (g)) that apply to the unit now, and each arrival is one kind of incident — a
+fault, an entrapment, a hazard, a replacement, a complaint, a stop, a change of user unit or maintainer,
+改造/重大修理, an accident, the end of its life.
 """
 
 from __future__ import annotations
@@ -88,12 +88,21 @@ def _end_of_life(sim: Sim, unit: Unit) -> None:
     inspections.assess(sim, unit, grade=4)
 
 
+# lifecycle and maintenance are in import cycles with this module: their functions are looked up when called.
+def _user_unit_change(sim: Sim, unit: Unit) -> None:
+    lifecycle.user_unit_change(sim, unit)
+
+
+def _switch_maintainer(sim: Sim, unit: Unit) -> None:
+    maintenance.switch_maintainer(sim, unit)
+
+
 _HANDLERS: dict[str, Callable[[Sim, Unit], None]] = {
     "iot_fault": faults.iot_fault, "entrapment": rescue.entrapment, "platform_fault": faults.platform_fault,
     "maintenance_hazard": hazards.maintenance_hazard, "regulator_hazard": hazards.regulator_hazard,
     "component_replacement": faults.component_replacement, "complaint": _complaint, "suspension": _suspension,
-    "user_unit_change": lambda sim, unit: lifecycle.user_unit_change(sim, unit),
-    "contract_switch": lambda sim, unit: maintenance.switch_maintainer(sim, unit),
+    "user_unit_change": _user_unit_change,
+    "contract_switch": _switch_maintainer,
     "major_repair": lambda sim, unit: lifecycle.start_change(sim, unit, "major_repair"),
     "modification": lambda sim, unit: lifecycle.start_change(sim, unit, "modification"),
     "accident": _accident, "end_of_life": _end_of_life,

@@ -202,7 +202,8 @@ def _do_change(sim: Sim, unit: Unit, kind: str) -> None:
             return
         crew = contract.crew
         payload: dict[str, object] = {"licence_no": sim.city.world.licence_no(crew.org, "repair"),
-                                      "scope": "更换曳引钢丝绳和制动器", "parts": [{"kind": "ropes"}, {"kind": "brake"}]}
+                                      "scope": "更换曳引钢丝绳和制动器",
+                                      "parts": [{"kind": "ropes"}, {"kind": "brake"}]}
         if unit.repair_fund:
             payload |= {"fund_request_ref": unit.number("ZXWX"), "amount_fen": unit.rng.randint(8, 20) * 1_000_000}
         sim.emit(unit, crew.org.as_("maintainer"), "MajorRepair", payload, persons=crew.on_call())
@@ -239,7 +240,8 @@ def decommission(sim: Sim, unit: Unit) -> None:
     contract = maintenance.contract_on(unit, sim.now)
     if contract is not None:
         sim.emit(unit, unit.user_unit.as_("user_unit"), "MaintenanceContractTerminated", {
-            "contract_no": contract.contract_no, "effective_date": day_text(day_of(sim.now) + 1), "reason": "电梯报废"})
+            "contract_no": contract.contract_no, "effective_date": day_text(day_of(sim.now) + 1),
+            "reason": "电梯报废"})
     sim.emit(unit, unit.user_unit.as_("user_unit"), "Decommissioned", {
         "reason": "使用年限届满, 安全评估结论为更新", "scrap_certificate_no": unit.number("BF"),
         "certificate_surrendered": True})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.core.identifiers import date_from_text, day_number
 
@@ -79,26 +79,36 @@ def year_of(instant: int) -> int:
 Action = Callable[..., None]
 
 
+class _Scheduled(NamedTuple):
+    """An action waiting for its instant; entries order by (instant, lane, order), ``order`` being unique."""
+
+    instant: int
+    lane: int  # the elevator number (-1: the city)
+    order: int  # when it was scheduled: first come, first run
+    action: Action
+    args: tuple[Any, ...]
+
+
 class Scheduler:
-    """A priority queue of (instant, lane, order, action, args); ``lane`` is the elevator number (-1: the city)."""
+    """A priority queue of actions, each run at its instant."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, int, Action, tuple[Any, ...]]] = []
+        self._heap: list[_Scheduled] = []
         self._order = 0
         self.now = 0
 
     def at(self, instant: int, lane: int, action: Action, *args: Any) -> None:
         self._order += 1
-        heapq.heappush(self._heap, (int(instant), lane, self._order, action, args))
+        heapq.heappush(self._heap, _Scheduled(int(instant), lane, self._order, action, args))
 
     def next_instant(self) -> int | None:
-        return self._heap[0][0] if self._heap else None
+        return self._heap[0].instant if self._heap else None
 
     def run_next(self) -> None:
         """Pop the earliest action and run it at its instant."""
-        instant, _, _, action, args = heapq.heappop(self._heap)
-        self.now = instant
-        action(*args)
+        entry = heapq.heappop(self._heap)
+        self.now = entry.instant
+        entry.action(*entry.args)
 
     def __len__(self) -> int:
         return len(self._heap)
