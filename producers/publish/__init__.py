@@ -13,21 +13,9 @@ topic, so its ``flush`` returns an empty list once every record is acknowledged 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from producers.publish.base import PublishError
 from producers.publish.direct import LedgerPublisher
 from producers.publish.http import HttpPublisher
 from producers.publish.kafka import KafkaPublisher, ensure_topic
 
-__all__ = ["HttpPublisher", "KafkaPublisher", "LedgerPublisher", "PublishError", "Publisher", "ensure_topic"]
-
-
-class Publisher(Protocol):
-    """What the SDK and the simulator need from a transport."""
-
-    def send(self, envelope: dict[str, Any] | bytes) -> None: ...
-
-    def flush(self) -> list[dict[str, Any]]: ...
-
-    def close(self) -> None: ...
+__all__ = ["HttpPublisher", "KafkaPublisher", "LedgerPublisher", "PublishError", "ensure_topic"]
