@@ -18,7 +18,7 @@ from pymerkle import InmemoryTree
 
 from benchmarks.bigstore import ensure_big_store
 from benchmarks.common import Figure, best_of, timed
-from ledger.store import Store, parse_store_url
+from ledger.store import Store, StoreURL, parse_store_url
 from ledger.store.verify import verify_store
 from ledger.tlog.merkle import MerkleAppender, inclusion_proof, leaf_hash, root, verify_inclusion
 
@@ -105,8 +105,8 @@ def verification_rate(path: Path) -> Figure:
                   {"events": events, "one_process": one, "two_processes": two})
 
 
-def _verified(url: object, workers: int) -> None:
-    report = verify_store(url, signatures=False, workers=workers)  # type: ignore[arg-type]
+def _verified(url: StoreURL, workers: int) -> None:
+    report = verify_store(url, signatures=False, workers=workers)
     if not report.ok:
         raise RuntimeError(f"benchmark store does not verify: {report.failure}")
 

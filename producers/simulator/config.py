@@ -8,6 +8,7 @@ different city; the same numbers and seed always give the same bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 __all__ = ["BadSubmissionRates", "CityConfig", "FraudRates", "Rates"]
 
@@ -115,5 +116,5 @@ class CityConfig:
     insurers: int = 3
     credit_mix: dict[str, float] = field(default_factory=lambda: {"A": 0.18, "B": 0.54, "C": 0.25, "D": 0.04})
 
-    def with_(self, **changes: object) -> CityConfig:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: Any) -> CityConfig:
+        return replace(self, **changes)

@@ -37,9 +37,12 @@ class SimRecord:
     route: Route
 
 
+_ARCHIVAL: set[UnitAction] = set()
+
+
 def archival(action: UnitAction) -> UnitAction:
     """Mark an action that still runs after its elevator is decommissioned (claims, penalties, complaints)."""
-    action.archival = True  # type: ignore[attr-defined]
+    _ARCHIVAL.add(action)
     return action
 
 
@@ -71,7 +74,7 @@ class Sim:
             self.scheduler.at(int(instant), -1, action, self)
 
     def _run(self, unit: Unit, action: UnitAction, args: tuple[Any, ...]) -> None:
-        if unit.decommissioned and not getattr(action, "archival", False):
+        if unit.decommissioned and action not in _ARCHIVAL:
             return
         action(self, unit, *args)
 

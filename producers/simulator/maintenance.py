@@ -9,6 +9,7 @@ put one worker in two places. Tiers follow the cumulative schedule: 季度 every
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ledger.core.identifiers import format_instant
 from ledger.core.maintenance_items import ITEMS, TESTED_ITEMS, items_for_tier
@@ -204,7 +205,7 @@ def _fabricate(sim: Sim, unit: Unit, visit: _Visit, minutes: int) -> int:
 def _visit_end(sim: Sim, unit: Unit, visit: _Visit) -> None:
     contract = visit.contract
     results = _results(unit, visit.tier)
-    note_wear(sim, unit, results["results"])  # type: ignore[arg-type]
+    note_wear(sim, unit, results["results"])
     record = sim.emit(unit, contract.crew.org.as_("maintainer"), "MaintenancePerformed", {
         "contract_no": contract.contract_no, "tier": visit.tier, "started_at": format_instant(visit.started),
         "ended_at": format_instant(visit.ended), **results, "checkin": visit.checkin,
@@ -270,7 +271,8 @@ def _phase(unit: Unit, today: int) -> dict[str, int]:
     return {"annual": annual, "half_year": half, "quarterly": done[-1]}
 
 
-def _results(unit: Unit, tier: str) -> dict[str, object]:
+def _results(unit: Unit, tier: str) -> dict[str, Any]:
+    """The visit's ``results``, ``measurements`` and (in an annual visit) ``tested`` payload fields."""
     rng = unit.rng
     items = list(items_for_tier("half_month")) + rng.sample(_EXTRA_ON_DEMAND, 8) if tier == "on_demand" \
         else list(items_for_tier(tier))
@@ -278,7 +280,7 @@ def _results(unit: Unit, tier: str) -> dict[str, object]:
     if rng.random() < 0.3:
         for item in rng.sample(items, rng.randint(1, 2)):
             results[item] = "adjusted"
-    out: dict[str, object] = {"results": results, "measurements": {
+    out: dict[str, Any] = {"results": results, "measurements": {
         "A-1-05": {"value": f"0.{rng.randint(2, 7)}", "unit": "mm"},
         "A-1-28": {"value": str(rng.randint(7, 12)), "unit": "mm"},
     }}
