@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from projections.framework.events import EventRef, LedgerEvent, day, local_ordinal, ref
 
-__all__ = ["CONTEXT_TYPES", "ContractFact", "ElevatorContext", "is_run_evidence"]
+__all__ = ["CONTEXT_TYPES", "ContractFact", "ElevatorContext", "Suspension", "is_run_evidence"]
 
 
 @dataclass(slots=True)
@@ -36,6 +36,13 @@ class ContractFact:
         if self.terminated is not None:
             return min(self.end, date.fromordinal(self.terminated.toordinal() - 1))
         return self.end
+
+
+class Suspension(NamedTuple):
+    """A 停用 from its start until the reactivation (the instants of the two events)."""
+
+    start: int
+    end: int | None  # None: still suspended
 
 
 class _ContractSpan(NamedTuple):

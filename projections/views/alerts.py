@@ -41,7 +41,7 @@ from ledger.core.gbt24476 import SAFETY_FAULT_CODES
 from ledger.core.maintenance_items import TESTED_ITEMS, TIER_ITEMS
 from ledger.core.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
-from projections.framework.context import ElevatorContext, is_run_evidence
+from projections.framework.context import ElevatorContext, Suspension, is_run_evidence
 from projections.framework.events import EventRef, LedgerEvent, add_years, day, day_start, instant, local_day, ref
 from projections.framework.findings import BookState, Finding, FindingFoldView, FindingRow
 from projections.framework.runner import FoldState
@@ -105,12 +105,6 @@ class Condition(NamedTuple):
     """A condition the elevator must not run under (a failed report, a stop order, a safety fault)."""
 
     key: str
-    evidence: EventRef
-
-
-class Suspension(NamedTuple):
-    start: int
-    end: int | None  # None: still suspended
     evidence: EventRef
 
 
@@ -286,7 +280,7 @@ class AlertsView(FindingFoldView):
 
     def _suspended(self, st: AlertState, ev: LedgerEvent) -> None:
         t, r = ev.occurred_at, ref(ev)
-        st.suspensions.append(Suspension(t, None, r))
+        st.suspensions.append(Suspension(t, None))
         self._stop_clocks(st, t, r)
         self._close_inspection_clocks(st, t, r)
         if st.stop_key is not None:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ledger.core.gbt24476 import FAULT_CODES, SAFETY_FAULT_CODES
 from projections.config import DAY_S
-from projections.framework.context import ElevatorContext
+from projections.framework.context import ElevatorContext, Suspension
 from projections.framework.events import LedgerEvent, day, day_start, instant, month_of, month_window, ref
 from projections.framework.runner import ElevatorFoldView, FoldState
 from projections.framework.storage import Table
@@ -44,7 +44,6 @@ __all__ = [
     "MonthlyRow",
     "Registration",
     "ServiceRow",
-    "Suspension",
     "TicketRow",
     "ValidityRow",
     "service_segments",
@@ -165,11 +164,6 @@ _RECENT_FAULTS = 64
 class Registration(NamedTuple):
     at: int
     district: str
-
-
-class Suspension(NamedTuple):
-    start: int
-    end: int | None  # None: still suspended
 
 
 @dataclass(slots=True)
