@@ -42,9 +42,9 @@ from projections.framework.events import (
 from projections.framework.findings import BookState, Finding, FindingRow, evidence_json, evidence_refs
 from projections.framework.runner import (
     ElevatorFoldView,
-    FoldState,
     ProjectionRunner,
     RunReport,
+    St,
     View,
     effective_history,
 )
@@ -166,7 +166,7 @@ class Projections:
                                 code="elevator.not_yet")
         return effective_history(events)
 
-    def _fold(self, view_class: type[ElevatorFoldView], code: str, events: list[LedgerEvent]) -> FoldState:
+    def _fold(self, view_class: type[ElevatorFoldView[St]], code: str, events: list[LedgerEvent]) -> St:
         return view_class(self.config).fold(code, events)
 
     # --- dossier ---------------------------------------------------------------------------------------------
@@ -174,11 +174,10 @@ class Projections:
     def dossier(self, code: str, at: int | None = None) -> dict[str, Any]:
         """一梯一档 now (from the stored view) or as of ``at`` (a replay of the events up to ``at``)."""
         if at is None:
-            stored = self._dossier_body(code)
-            if stored is None:
+            facts = self._dossier_body(code)
+            if facts is None:
                 raise NotFoundError(f"elevator {code} is not in the ledger (or the views are behind: catch up)",
                                     code="elevator.unknown")
-            facts = stored
             at = self.now()
         else:
             facts = self.dossier_facts_at(code, at)
@@ -187,7 +186,8 @@ class Projections:
     def dossier_facts_at(self, code: str, at: int) -> dict[str, Any]:
         """The dossier's stored form as a replay up to ``at`` makes it (through JSON, exactly as stored)."""
         st = self._fold(DossierView, code, self._history(code, at))
-        return orjson.loads(orjson.dumps(dossier_facts(st)))  # type: ignore[arg-type,no-any-return]
+        facts: dict[str, Any] = orjson.loads(orjson.dumps(dossier_facts(st)))
+        return facts
 
     # --- alerts ----------------------------------------------------------------------------------------------
 
@@ -233,7 +233,7 @@ class Projections:
             if len(rows) <= p90 or len(rows) < self.config.fault_percentile_min_faults:
                 continue
             body = self._dossier_body(code)
-            assert body is not None  # an elevator in service has a dossier
+            assert body is not None  # the views are caught up together: a unit in service has its dossier
             if any(assessed_since <= a["at"] <= at for a in body["risk_assessments"]):
                 continue
             rows.sort(key=lambda r: r.occurred_at)
@@ -283,7 +283,7 @@ class Projections:
                                        "occurred_at >= ? AND occurred_at <= ?", (model, fault_code, since, at))
         return Situation(
             code=code, at=at, incident=incident, subject=subject, events=events, ctx=dossier.ctx,
-            facts=dossier_facts(dossier),  # type: ignore[arg-type]
+            facts=dossier_facts(dossier),
             alerts=[f for f in _findings_of(alerts, ALERTS) if f.opened_at <= at],
             signals=[f for f in _findings_of(fraud, SIGNALS) if f.opened_at <= at],
             same_mode=same_mode,
@@ -499,9 +499,8 @@ def _signal_json(row: FindingRow, at: int) -> dict[str, Any]:
             "detail": _detail_json(detail, at), "evidence": evidence_json(row.evidence, at)}
 
 
-def _findings_of(st: FoldState, table: Table[FindingRow]) -> list[Finding]:
+def _findings_of(st: BookState, table: Table[FindingRow]) -> list[Finding]:
     """Every finding a replayed state holds: live ones and those already written to its pending rows."""
-    assert isinstance(st, BookState)
     found = {(f.rule, f.key): f for f in st.book.live.values()}
     for (t, _), row in st.rows.items():
         if t is table and row is not None and (row.rule, row.key) not in found:

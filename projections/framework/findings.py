@@ -12,12 +12,11 @@ once and forgotten.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import orjson
 
-from projections.framework.context import ElevatorContext
 from projections.framework.events import EventRef, ref_json
 from projections.framework.runner import ElevatorFoldView, FoldState, Rows
 from projections.framework.storage import Json, Table
@@ -190,22 +189,24 @@ class FindingBook:
 class BookState(FoldState):
     """The state of a view whose rows are findings."""
 
-    book: FindingBook = None  # type: ignore[assignment]  # set by FindingFoldView.new_state
+    book: FindingBook = field(init=False)  # set by FindingFoldView.with_book
 
 
-class FindingFoldView(ElevatorFoldView):
+B = TypeVar("B", bound=BookState)
+
+
+class FindingFoldView(ElevatorFoldView[B]):
     """A per-elevator view whose rows are findings (alerts, fraud signals), kept by each state's book."""
 
     finding_table: ClassVar[Table[FindingRow]]
-    state_class: ClassVar[type[BookState]]
 
-    def new_state(self, code: str) -> BookState:
-        st = self.state_class(code, ElevatorContext(code))
-        st.book = FindingBook(self.finding_table, code, st.rows)
+    def with_book(self, st: B) -> B:
+        """``st`` with its finding book, which writes into the state's pending rows."""
+        st.book = FindingBook(self.finding_table, st.code, st.rows)
         return st
 
-    def settle(self, st: Any) -> None:
+    def settle(self, st: B) -> None:
         st.book.drain()
 
-    def loaded(self, st: Any) -> None:
+    def loaded(self, st: B) -> None:
         st.book.mark_persisted()

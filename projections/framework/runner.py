@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ledger.store import IndexRow, Store
 from projections.config import DEFAULT_THRESHOLDS, Thresholds
@@ -44,6 +44,7 @@ __all__ = [
     "ProjectionRunner",
     "Rows",
     "RunReport",
+    "St",
     "View",
     "effective_history",
 ]
@@ -134,15 +135,18 @@ class FoldState:
     purge: bool = False  # replace every row of this elevator (after a refold)
 
 
-class ElevatorFoldView(View):
+St = TypeVar("St", bound=FoldState)  # a fold view's state
+
+
+class ElevatorFoldView(View, Generic[St]):
     """A view folded per elevator in time order; subclasses give the state and the handlers."""
 
-    handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]]
+    handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]]  # event type → (view, state, event)
 
     def __init__(self, config: Thresholds = DEFAULT_THRESHOLDS) -> None:
         super().__init__(config)
-        self.states: dict[str, FoldState] = {}
-        self.touched: dict[str, FoldState] = {}
+        self.states: dict[str, St] = {}
+        self.touched: dict[str, St] = {}
         self.max_states = 200_000  # elevators kept in memory between flushes; the rest reload from the ledger
         # Memory holds every elevator with an event in (memory_base, position] unless something was evicted;
         # an elevator not in memory then has no history to reload, and the ledger need not be asked.
@@ -152,13 +156,13 @@ class ElevatorFoldView(View):
     # --- subclass hooks --------------------------------------------------------------------------------------
 
     @abstractmethod
-    def new_state(self, code: str) -> FoldState:
+    def new_state(self, code: str) -> St:
         """A fresh state for an elevator with no events yet."""
 
-    def settle(self, st: Any) -> None:
+    def settle(self, st: St) -> None:
         """Emit rows that summarize the state (called for each touched elevator when the view flushes)."""
 
-    def loaded(self, st: Any) -> None:
+    def loaded(self, st: St) -> None:
         """After a reload from the ledger: the state's rows are already stored."""
 
     # --- folding ---------------------------------------------------------------------------------------------
@@ -178,7 +182,7 @@ class ElevatorFoldView(View):
             st.dirty = True
             self.touched[code] = st
 
-    def step(self, st: FoldState, ev: LedgerEvent) -> None:
+    def step(self, st: St, ev: LedgerEvent) -> None:
         """Fold one event: context first, then the view's handler."""
         kind = ev.type
         if kind in CONTEXT_TYPES or ev.role == "iot_terminal":
@@ -188,7 +192,7 @@ class ElevatorFoldView(View):
             handler(self, st, ev)
         st.last_at, st.last_position = ev.occurred_at, ev.position
 
-    def fold(self, code: str, events: Iterable[LedgerEvent]) -> FoldState:
+    def fold(self, code: str, events: Iterable[LedgerEvent]) -> St:
         """A fresh state folded over ``events`` (already effective and time-ordered)."""
         st = self.new_state(code)
         for ev in events:
@@ -196,7 +200,7 @@ class ElevatorFoldView(View):
                 self.step(st, ev)
         return st
 
-    def _load(self, code: str) -> FoldState:
+    def _load(self, code: str) -> St:
         if self.memory_base == 0 and not self.evicted:
             st = self.new_state(code)
             self.states[code] = st
@@ -207,7 +211,7 @@ class ElevatorFoldView(View):
         self.states[code] = st
         return st
 
-    def _refold(self, code: str, upto: int) -> FoldState:
+    def _refold(self, code: str, upto: int) -> St:
         st = self.fold(code, effective_history(self.history(code, upto)))
         st.purge = True
         self.states[code] = st

@@ -13,7 +13,7 @@ on the backend — so the same events give byte-identical views on SQLite and Po
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Annotated, Any, Generic, NamedTuple, TypeVar, get_args, get_origin, get_type_hints
@@ -69,7 +69,8 @@ class Table(Generic[R]):
         self.columns = tuple((name, _column_kind(hints[name])) for name in self.row._fields)
         names = self.column_names
         getter = itemgetter(*[names.index(k) for k in self.key])
-        self._key: Any = (lambda row: (getter(row),)) if len(self.key) == 1 else getter
+        self._key: Callable[[Sequence[Any]], tuple[Any, ...]] = (
+            (lambda row: (getter(row),)) if len(self.key) == 1 else getter)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ class Table(Generic[R]):
 
     def key_of(self, row: Sequence[Any]) -> tuple[Any, ...]:
         """The primary-key values of ``row`` (a tuple in column order)."""
-        return self._key(row)  # type: ignore[no-any-return]
+        return self._key(row)
 
 
 @dataclass

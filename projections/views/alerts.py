@@ -44,7 +44,6 @@ from projections.config import DAY_S
 from projections.framework.context import ElevatorContext, Suspension, is_run_evidence
 from projections.framework.events import EventRef, LedgerEvent, add_years, day, day_start, instant, local_day, ref
 from projections.framework.findings import BookState, Finding, FindingFoldView, FindingRow
-from projections.framework.runner import FoldState
 from projections.framework.storage import Table
 
 __all__ = ["ALERTS", "RULES", "AlertState", "AlertsView", "Rule", "uncovered"]
@@ -137,12 +136,11 @@ class AlertState(BookState):
     funds: list[FundStatus] = field(default_factory=list)
 
 
-class AlertsView(FindingFoldView):
+class AlertsView(FindingFoldView[AlertState]):
     name: ClassVar[str] = "alerts"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[Table[Any], ...]] = (ALERTS,)
     finding_table: ClassVar[Table[FindingRow]] = ALERTS
-    state_class: ClassVar[type[BookState]] = AlertState
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
         "Manufactured", "Installed", "Registered", "UserUnitChanged", "MaintenanceContractSigned",
@@ -152,13 +150,15 @@ class AlertsView(FindingFoldView):
         "Suspended", "Reactivated", "Decommissioned", "RiskAssessed", "ComponentAssociated", "ComponentReplaced",
     })
 
-    def step(self, st: FoldState, ev: LedgerEvent) -> None:
+    def new_state(self, code: str) -> AlertState:
+        return self.with_book(AlertState(code, ElevatorContext(code)))
+
+    def step(self, st: AlertState, ev: LedgerEvent) -> None:
         super().step(st, ev)
-        a: AlertState = st  # type: ignore[assignment]
         if ev.role == "iot_terminal":
-            self._iot(a, ev)
+            self._iot(st, ev)
         if ev.type in _RUN_TYPES and is_run_evidence(ev):
-            self._run(a, ev)
+            self._run(st, ev)
 
     # --- F3 maintenance gap -----------------------------------------------------------------------------------
 

@@ -339,7 +339,7 @@ def _terminal(view: DossierView, st: DossierState, ev: LedgerEvent) -> None:
         st.terminals.add(ev.device)
 
 
-class DossierView(ElevatorFoldView):
+class DossierView(ElevatorFoldView[DossierState]):
     name: ClassVar[str] = "dossier"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[Table[Any], ...]] = (DOSSIER,)
@@ -386,7 +386,7 @@ class DossierView(ElevatorFoldView):
     def new_state(self, code: str) -> DossierState:
         return DossierState(code, ElevatorContext(code))
 
-    def settle(self, st: Any) -> None:
+    def settle(self, st: DossierState) -> None:
         if st.dirty:
             st.rows[(DOSSIER, (st.code,))] = dossier_row(st)
 

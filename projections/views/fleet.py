@@ -182,7 +182,7 @@ class FleetState(FoldState):
     suspensions: list[Suspension] = field(default_factory=list)
 
 
-class FleetView(ElevatorFoldView):
+class FleetView(ElevatorFoldView[FleetState]):
     name: ClassVar[str] = "fleet"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[Table[Any], ...]] = (KPI_TICKETS, KPI_INSPECTIONS, KPI_SERVICE, KPI_VALIDITY, KPI_MONTHLY,
@@ -198,7 +198,7 @@ class FleetView(ElevatorFoldView):
     def new_state(self, code: str) -> FleetState:
         return FleetState(code, ElevatorContext(code))
 
-    def settle(self, st: Any) -> None:
+    def settle(self, st: FleetState) -> None:
         if st.counters_dirty:
             self._emit_counters(st)
 

@@ -41,11 +41,10 @@ from ledger.core.gbt24476 import DOOR_OPEN_MOVEMENT_CODES, FAULT_CODES, INSPECTI
 from ledger.core.maintenance_items import ITEMS
 from ledger.core.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
-from projections.framework.context import is_run_evidence
+from projections.framework.context import ElevatorContext, is_run_evidence
 from projections.framework.events import EventRef, LedgerEvent, instant, ref
 from projections.framework.findings import BookState, FindingFoldView, FindingRow
 from projections.framework.geo import distance_km, median_point
-from projections.framework.runner import FoldState
 from projections.framework.storage import Json, Table
 
 __all__ = [
@@ -183,12 +182,11 @@ class FraudState(BookState):
     checkins: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=_SITE_VISITS))
 
 
-class FraudView(FindingFoldView):
+class FraudView(FindingFoldView[FraudState]):
     name: ClassVar[str] = "fraud"
     version: ClassVar[str] = "4"
     tables: ClassVar[tuple[Table[Any], ...]] = (SIGNALS, WORKER_JOBS, EVIDENCE, REPLACEMENTS)
     finding_table: ClassVar[Table[FindingRow]] = SIGNALS
-    state_class: ClassVar[type[BookState]] = FraudState
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
         "Manufactured", "ComponentAssociated", "ComponentReplaced", "Repaired", "MajorRepair", "HazardRectified",
@@ -198,9 +196,11 @@ class FraudView(FindingFoldView):
         "Registered",
     })
 
-    def step(self, st: FoldState, ev: LedgerEvent) -> None:
-        f: FraudState = st  # type: ignore[assignment]
-        self._expire(f, ev.occurred_at)
+    def new_state(self, code: str) -> FraudState:
+        return self.with_book(FraudState(code, ElevatorContext(code)))
+
+    def step(self, st: FraudState, ev: LedgerEvent) -> None:
+        self._expire(st, ev.occurred_at)
         super().step(st, ev)
         if ev.type in _WORK_TYPES and ev.evidence:
             for item in ev.evidence:
@@ -208,11 +208,11 @@ class FraudView(FindingFoldView):
                     sha256=item["sha256"], event_id=ev.event_id, code=st.code, type=ev.type,
                     occurred_at=ev.occurred_at, org=ev.org, hash=ref(ev).hash)
         if ev.type in ("TerminalEventReported", "RunStatisticsReported"):
-            f.last_status_at = ev.occurred_at
+            st.last_status_at = ev.occurred_at
         if ev.role == "iot_terminal" and _inspection_mode(ev):
-            self._iot_check(f, ev.occurred_at)
-        if f.ctx.suspended_at is not None and is_run_evidence(ev):
-            self._suspended_run(f, ev)
+            self._iot_check(st, ev.occurred_at)
+        if st.ctx.suspended_at is not None and is_run_evidence(ev):
+            self._suspended_run(st, ev)
 
     def _signal(self, st: FraudState, rule: str, key: str, at: int, evidence: list[EventRef], **detail: Any) -> None:
         st.book.record(rule, key, at, None, evidence, {"pattern": PATTERNS[rule[:2]], **detail})

@@ -79,7 +79,7 @@ def _j(value: Any) -> str:
     return orjson.dumps(value, option=_SORT).decode()
 
 
-class InsuranceView(ElevatorFoldView):
+class InsuranceView(ElevatorFoldView[InsuranceState]):
     name: ClassVar[str] = "insurance"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[Table[Any], ...]] = (POLICIES, CLAIMS)
