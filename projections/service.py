@@ -1,4 +1,4 @@
-"""The projections as one object: catch up, rebuild, and answer every question — the I/O edge of the package.
+"""The projections as one object: catch up, rebuild, and answer every question over the views and the reports.
 
     with Store(url) as store:
         p = Projections(store)
@@ -36,6 +36,7 @@ from projections.framework.events import (
     decode,
     local_day,
     month_of,
+    month_window,
     ref_json,
     years_between,
 )
@@ -50,7 +51,7 @@ from projections.framework.runner import (
 )
 from projections.framework.storage import Table
 from projections.reports.credit import CreditInputs, blacklist, credit_ratings
-from projections.reports.kpis import KpiInputs, compute_kpis, month_window, nearest_rank
+from projections.reports.kpis import KpiInputs, compute_kpis, nearest_rank
 from projections.reports.premium import PremiumInputs, premium
 from projections.reports.quality import Entrapment, Fault, QualityInputs, Unit, quality_report
 from projections.reports.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject

@@ -32,7 +32,7 @@ from projections.config import DAY_S, KpiTarget, Thresholds
 from projections.framework.events import month_window
 from projections.views.fleet import MONTHLY_METRICS, InspectionRow, MonthlyRow, ServiceRow, TicketRow, ValidityRow
 
-__all__ = ["KPI_LABELS", "KpiInputs", "KpiValue", "compute_kpis", "month_window", "nearest_rank"]
+__all__ = ["KPI_LABELS", "KpiInputs", "KpiValue", "compute_kpis", "nearest_rank"]
 
 KPI_LABELS: dict[str, str] = {
     "units_in_service": "在用电梯 (台·月均)",

@@ -25,7 +25,7 @@ F13.no_contract        13    in service with no active maintenance contract
 F13.three_no           13    三无: no maintainer and no 专项维修资金 (the registered user unit always exists)
 F14.risk_assessment    14    older than 15 years with no RiskAssessed in the last 3 years
 F14.fault_p90          14    faults in the last year above the fleet's P90, no RiskAssessed in 3 years
-                             (fleet-relative: computed when asked, :mod:`projections.reports`)
+                             (fleet-relative: computed when asked, by :class:`projections.service.Projections`)
 F15.no_type_test       15    a safety component fitted without a type-test certificate (型式试验证书)
 =====================  ====  ================================================================================
 """

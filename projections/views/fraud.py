@@ -3,7 +3,7 @@
 A signal is not a finding of fraud; it says which events, read together, look like one of the four patterns.
 Signals visible within one elevator's history are folded here; those that need several elevators or the fleet
 (one worker in two places, the same photo on two records, parts that fail more than the fleet after replacement)
-are computed when asked, from the rows this view keeps (:mod:`projections.reports`).
+are computed when asked, from the rows this view keeps (:mod:`projections.reports.signals`).
 
 =============================  ==========================================================================
 signal                         pattern and evidence

@@ -4,7 +4,7 @@ Insurers verify a claim against the ledger (docs/DOMAIN.md, insurance): the poli
 exist (their ids and chain hashes are in the claim's evidence), and what the maintenance and inspection record
 looked like then. The premium coefficient (base × use class × age × maintainer grade × claims experience, extended
 with the IoT fault rate) depends on the fleet and on credit, so it is computed when asked
-(:func:`projections.reports.premium`).
+(:func:`projections.reports.premium.premium`).
 """
 
 from __future__ import annotations
