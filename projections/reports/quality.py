@@ -1,7 +1,7 @@
 """质量安全评价: the quality and safety evaluation per manufacturer and model, by fault rate and service life.
 
-Seed 000 asks for "以故障率、使用寿命为主要指标的电梯质量安全评价体系" (seed 004 for a 评价体系 too). Pure. For each model (and, rolled up,
-each manufacturer), up to T:
+Seed 000 asks for "以故障率、使用寿命为主要指标的电梯质量安全评价体系" (seed 004 for a 评价体系 too). Pure. For
+each model (and, rolled up, each manufacturer), up to T:
 
 - unit-years in service, faults (all and safety), faults per unit-year, equipment-caused entrapments per unit-year;
 - the fault-rate index = the model's faults per unit-year / the fleet's;
