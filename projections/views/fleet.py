@@ -185,8 +185,8 @@ class FleetState(FoldState):
 class FleetView(ElevatorFoldView[FleetState]):
     name: ClassVar[str] = "fleet"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[Table[Any], ...]] = (KPI_TICKETS, KPI_INSPECTIONS, KPI_SERVICE, KPI_VALIDITY, KPI_MONTHLY,
-                                           INCIDENTS)
+    tables: ClassVar[tuple[Table[Any], ...]] = (
+        KPI_TICKETS, KPI_INSPECTIONS, KPI_SERVICE, KPI_VALIDITY, KPI_MONTHLY, INCIDENTS)
     handlers: ClassVar[dict[str, Callable[[Any, Any, LedgerEvent], None]]] = {}
     types: ClassVar[frozenset[str]] = frozenset({
         "Manufactured", "Installed", "Registered", "UserUnitChanged", "MaintenanceContractSigned",
