@@ -49,15 +49,15 @@ def merkle_append(leaves: int) -> Figure:
 def inclusion_at_scale(path: Path) -> Figure:
     """P4: proofs for random events of a large ledger, read from its stored nodes (one batched query each)."""
     with Store(parse_store_url(f"sqlite:///{path}"), cache_size=0) as store:
-        leaves = store.index.tree_size()
-        tree_root = root(leaves, store.index)
+        leaves = store.tree.tree_size()
+        tree_root = root(leaves, store.tree)
         rng = random.Random(4)
         picks = [rng.randrange(leaves) for _ in range(2000)]
         hashes = dict(_leaf_hashes(store, picks))
         samples = []
         for index in picks:
             started = time.perf_counter()
-            proof = inclusion_proof(index, leaves, store.index)
+            proof = inclusion_proof(index, leaves, store.tree)
             samples.append(time.perf_counter() - started)
             verify_inclusion(leaf_hash(hashes[index]), index, leaves, proof, tree_root)
     samples.sort()
@@ -70,7 +70,7 @@ def inclusion_at_scale(path: Path) -> Figure:
 
 
 def _leaf_hashes(store: Store, leaves: list[int]) -> list[tuple[int, bytes]]:
-    return [(leaf, row.hash) for leaf in set(leaves) if (row := store.index.row_at_leaf(leaf)) is not None]
+    return [(leaf, row.hash) for leaf in set(leaves) if (row := store.tree.row_at_leaf(leaf)) is not None]
 
 
 def _pymerkle_proof_time(leaves: int) -> float:

@@ -221,7 +221,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         show = not args.json and sys.stderr.isatty()
-        with progress_bar("verify", store.index.max_event_position(), enabled=show) as bar:
+        with progress_bar("verify", store.audit.max_event_position(), enabled=show) as bar:
             report = verify_store(store.url, signatures=not args.no_signatures, workers=args.workers,
                                   progress=lambda done, total: bar.update(completed=done, total=total),
                                   store=store if args.workers <= 1 else None)

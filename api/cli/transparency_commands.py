@@ -138,7 +138,7 @@ def _checkpoint_rounds(log: TransparencyLog, key: SigningKey, origin: str | None
     try:
         while not stopping.is_set():
             issued = _latest_or_none(log)
-            if issued is None or issued.size < log.index.tree_size():
+            if issued is None or issued.size < log.tree.tree_size():
                 issued = log.issue(key, origin=origin)
             outcomes = collector.collect()
             print_json_lines([{"size": issued.size, "checkpoint_id": issued.checkpoint_id,

@@ -15,7 +15,7 @@ __all__ = ["dashboard"]
 def dashboard(demo: DemoRun) -> None:
     with demo.section("Open the dashboard"):
         regulator = _genesis_org(demo)
-        token, _ = TokenStore(demo.store).issue(regulator, "regulator", label="liftledger demo",
+        token, _ = TokenStore(demo.store.database).issue(regulator, "regulator", label="liftledger demo",
                                                 now=int(time.time()))
         elevator = demo.notes.get("elevator", "")
         demo.console.print(

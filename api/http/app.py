@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the store answers")
     def healthz() -> dict[str, int]:
-        return {"tree_size": services.ctx.store.index.tree_size()}
+        return {"tree_size": services.ctx.store.tree.tree_size()}
 
     return app
 

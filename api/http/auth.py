@@ -20,12 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 
 from ledger.core.vocabulary import ROLE_LABELS
 
-__all__ = ["NAMED_RELATIONS", "ROLES", "SIGNED_RELATIONS", "Principal", "relates", "relation_types"]
+if TYPE_CHECKING:
+    from ledger.store import RelationRecord
+
+__all__ = ["NAMED_RELATIONS", "ROLES", "SIGNED_RELATIONS", "Principal", "payload_field", "relates", "relation_types"]
 
 ROLES: tuple[str, ...] = tuple(ROLE_LABELS)
 
@@ -61,17 +65,17 @@ class Principal:
         return self.role == "regulator"
 
 
-def relates(principal: Principal, records: Iterable[tuple[str, str, bytes]]) -> bool:
-    """Whether ``principal`` may see the elevator with these records, as (type, signing org, record bytes)."""
+def relates(principal: Principal, records: Iterable[RelationRecord]) -> bool:
+    """Whether ``principal`` may see the elevator with these records."""
     if principal.is_regulator:
         return True
     signed = SIGNED_RELATIONS.get(principal.role, frozenset())
     named = NAMED_RELATIONS.get(principal.role, {})
-    for event_type, org, record in records:
-        if org == principal.org and event_type in signed:
+    for found in records:
+        if found.org == principal.org and found.type in signed:
             return True
-        field = named.get(event_type)
-        if field is not None and _payload_field(record, field) == principal.org:
+        field = named.get(found.type)
+        if field is not None and payload_field(found.record, field) == principal.org:
             return True
     return False
 
@@ -81,6 +85,7 @@ def relation_types(role: str) -> frozenset[str]:
     return SIGNED_RELATIONS.get(role, frozenset()) | frozenset(NAMED_RELATIONS.get(role, {}))
 
 
-def _payload_field(record: bytes, name: str) -> object:
+def payload_field(record: bytes, name: str) -> object:
+    """A top-level field of the record's payload (None when absent)."""
     payload = orjson.loads(record).get("payload", {})
     return payload.get(name) if isinstance(payload, dict) else None

@@ -298,7 +298,7 @@ class IngestWorker:
                 table.pop(tp, None)
         if not assigned:
             return polled
-        stored = self.store.index.consumer_offsets(self.config.group, self.config.topic)
+        stored = self.store.consumers.consumer_offsets(self.config.group, self.config.topic)
         unknown = [tp for tp in assigned if tp.partition not in stored]
         assert self._consumer is not None
         beginnings = self._consumer.beginning_offsets(unknown) if unknown else {}
@@ -332,7 +332,7 @@ class IngestWorker:
         return batch
 
     def _reload_offsets(self, partitions: Sequence[TopicPartition]) -> None:
-        stored = self.store.index.consumer_offsets(self.config.group, self.config.topic)
+        stored = self.store.consumers.consumer_offsets(self.config.group, self.config.topic)
         for tp in partitions:
             position = stored.get(tp.partition)
             self._stored[tp] = position  # what the next attempt is checked against, owned or not
@@ -357,7 +357,7 @@ class IngestWorker:
             return
         try:
             while True:
-                letters = [d for d in self.store.index.unpublished_dead_letters(self.config.group)
+                letters = [d for d in self.store.consumers.unpublished_dead_letters(self.config.group)
                            if d.topic == self.config.topic]
                 if not letters:
                     break
@@ -365,7 +365,7 @@ class IngestWorker:
                     key, headers = dead_letter_record(letter)
                     self._dlq.send(self.config.dead_letter_topic, value=letter.value, key=key, headers=headers)
                 self._dlq.flush()
-                self.store.index.mark_dead_letters_published(letters)
+                self.store.consumers.mark_dead_letters_published(letters)
                 self.stats.relayed += len(letters)
             self._letters_pending = False
         except (KafkaError, *_TRANSIENT) as e:

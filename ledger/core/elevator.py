@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from ledger.core.errors import AuthorizationError, ElevatorDecommissionedError, InvariantError
 from ledger.core.identifiers import format_instant
@@ -23,15 +24,22 @@ __all__ = [
     "INCIDENT_TYPES",
     "REACTIVATION_INSPECTION_AFTER_S",
     "STATE_CHANGING_TYPES",
+    "Claim",
     "Contract",
     "ElevatorState",
     "Hazard",
+    "Reference",
     "References",
     "referenced_ids",
 ]
 
 # TSG 08 / docs/DOMAIN.md (c) 10: reactivation after more than one year stopped needs a passed periodic inspection.
 REACTIVATION_INSPECTION_AFTER_S = 365 * 86400
+
+
+class Claim(NamedTuple):
+    insurer: str
+    settled: bool
 
 
 @dataclass(slots=True)
@@ -98,7 +106,7 @@ class ElevatorState:
     contracts: dict[str, Contract] = field(default_factory=dict)
     hazards: dict[str, Hazard] = field(default_factory=dict)
     policies: dict[str, str] = field(default_factory=dict)  # policy_no → insurer
-    claims: dict[str, tuple[str, bool]] = field(default_factory=dict)  # claim_no → (insurer, settled)
+    claims: dict[str, Claim] = field(default_factory=dict)  # by claim_no
     complaints: set[str] = field(default_factory=set)
 
     @classmethod
@@ -285,8 +293,8 @@ class ElevatorState:
     def _check_claim_incidents(self, sub: Submission, refs: References) -> None:
         p: insurance.ClaimFiled = sub.payload  # type: ignore[assignment]
         stream = f"elevator:{self.code}"
-        unknown = [ref for ref in p.incident_refs if (found := refs(ref)) is None or found[0] != stream
-                   or found[1] not in INCIDENT_TYPES]
+        unknown = [ref for ref in p.incident_refs if (found := refs(ref)) is None or found.stream != stream
+                   or found.type not in INCIDENT_TYPES]
         if unknown:
             raise InvariantError("unknown_reference", f"incidents not on {self.code}: {', '.join(unknown)}")
 
@@ -295,9 +303,9 @@ class ElevatorState:
         claim = self.claims.get(p.claim_no)
         if claim is None:
             raise InvariantError("unknown_reference", f"no claim {p.claim_no} on {self.code}")
-        if claim[0] != sub.org:
+        if claim.insurer != sub.org:
             raise AuthorizationError(f"claim {p.claim_no} belongs to another insurer", code="relationship.missing")
-        self._unless_correction(sub, "already_settled", f"claim {p.claim_no} is already settled", claim[1])
+        self._unless_correction(sub, "already_settled", f"claim {p.claim_no} is already settled", claim.settled)
 
     def _check_complaint_filed(self, sub: Submission, _: Registry) -> None:
         number = sub.payload.complaint_no  # type: ignore[attr-defined]
@@ -384,10 +392,10 @@ class ElevatorState:
         self.policies[sub.payload.policy_no] = sub.org  # type: ignore[attr-defined]
 
     def _apply_claim_filed(self, sub: Submission) -> None:
-        self.claims[sub.payload.claim_no] = (sub.org, False)  # type: ignore[attr-defined]
+        self.claims[sub.payload.claim_no] = Claim(sub.org, settled=False)  # type: ignore[attr-defined]
 
     def _apply_claim_settled(self, sub: Submission) -> None:
-        self.claims[sub.payload.claim_no] = (sub.org, True)  # type: ignore[attr-defined]
+        self.claims[sub.payload.claim_no] = Claim(sub.org, settled=True)  # type: ignore[attr-defined]
 
     def _apply_complaint(self, sub: Submission) -> None:
         self.complaints.add(sub.payload.complaint_no)  # type: ignore[attr-defined]
@@ -401,8 +409,17 @@ def _require_role(registry: Registry, org: str, role: str) -> None:
 
 # What a claim may name as its incident.
 INCIDENT_TYPES = frozenset({"FaultReported", "EntrapmentRescue", "AccidentReported", "HazardFound"})
-# Looks an earlier event up by id: ("kind:key" of its stream, its type), or None.
-References = Callable[[str], "tuple[str, str] | None"]
+
+
+class Reference(NamedTuple):
+    """An earlier event as a reference to it finds it."""
+
+    stream: str  # "kind:key"
+    type: str
+
+
+# Looks an earlier event up by id (None: no such event).
+References = Callable[[str], "Reference | None"]
 
 _REFERENCE_CHECKS: dict[str, Callable[[ElevatorState, Submission, References], None]] = {
     "MaintenanceCountersigned": ElevatorState._check_countersigned,

@@ -1,7 +1,8 @@
 """Persistence: the eventsourcing application, its SQLite and PostgreSQL recorders and the ledger tables.
 
-The URL helpers load at once; the application and the index tables load eventsourcing and the database drivers,
-so they are imported on first use — a command that only parses ``--store`` (or prints its help) stays light.
+The URL helpers, the row types and the read interfaces load at once; the application, the recorders and the
+batch writer load eventsourcing and the database drivers, so they are imported on first use — a command that
+only parses ``--store`` (or prints its help) stays light.
 """
 
 from __future__ import annotations
@@ -9,47 +10,73 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ledger.store.interfaces import (
+    AuditReader,
+    CheckpointReader,
+    CheckpointStore,
+    ConsumerState,
+    ElevatorDirectory,
+    EventReader,
+    MerkleLogReader,
+)
+from ledger.store.rows import (
+    CheckpointRow,
+    DeadLetter,
+    EventRow,
+    IndexEntry,
+    IndexRow,
+    LeafHash,
+    LedgerBatch,
+    OffsetUpdate,
+    RelationRecord,
+    StoredRecord,
+    StreamHead,
+    TableCounts,
+    TypedRecord,
+)
 from ledger.store.url import DEFAULT_STORE, StoreURL, parse_store_url
 
 if TYPE_CHECKING:
     from ledger.store.application import LedgerApplication, Store
-    from ledger.store.index import (
-        DeadLetter,
-        IndexEntry,
-        IndexRow,
-        LedgerBatch,
-        OffsetConflictError,
-        OffsetUpdate,
-        RegistryChangedError,
-    )
+    from ledger.store.batch import OffsetConflictError, RegistryChangedError
     from ledger.store.stream import Stream
 
 __all__ = [
     "DEFAULT_STORE",
+    "AuditReader",
+    "CheckpointReader",
+    "CheckpointRow",
+    "CheckpointStore",
+    "ConsumerState",
     "DeadLetter",
+    "ElevatorDirectory",
+    "EventReader",
+    "EventRow",
     "IndexEntry",
     "IndexRow",
+    "LeafHash",
     "LedgerApplication",
     "LedgerBatch",
+    "MerkleLogReader",
     "OffsetConflictError",
     "OffsetUpdate",
     "RegistryChangedError",
+    "RelationRecord",
     "Store",
     "StoreURL",
     "Stream",
+    "StoredRecord",
+    "StreamHead",
+    "TableCounts",
+    "TypedRecord",
     "parse_store_url",
 ]
 
 _HEAVY = {
     "LedgerApplication": "ledger.store.application",
     "Store": "ledger.store.application",
-    "DeadLetter": "ledger.store.index",
-    "IndexEntry": "ledger.store.index",
-    "IndexRow": "ledger.store.index",
-    "LedgerBatch": "ledger.store.index",
-    "OffsetConflictError": "ledger.store.index",
-    "OffsetUpdate": "ledger.store.index",
-    "RegistryChangedError": "ledger.store.index",
+    "OffsetConflictError": "ledger.store.batch",
+    "RegistryChangedError": "ledger.store.batch",
     "Stream": "ledger.store.stream",
 }
 

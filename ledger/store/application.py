@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, ProcessRecorder
 from eventsourcing.utils import get_topic
 
+from ledger.core.errors import ConfigurationError
 from ledger.core.submission import StreamKey
-from ledger.store.index import IndexRow, LedgerBatch, LedgerIndexMixin
+from ledger.store.dialect import Database, Dialect
+from ledger.store.interfaces import (
+    AuditReader,
+    CheckpointStore,
+    ConsumerState,
+    ElevatorDirectory,
+    EventReader,
+    MerkleLogReader,
+)
+from ledger.store.readers import AuditRanges, CheckpointTable, ConsumerTables, ElevatorIndex, EventIndex, MerkleTable
 from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.store.rows import IndexRow, LedgerBatch
 from ledger.store.stream import RecordMapper, Stream, project_stream
 from ledger.store.url import StoreURL, parse_store_url
 
@@ -32,7 +43,14 @@ class LedgerApplication(Application[UUID]):
 
 
 class Store:
-    """The ledger's storage: the eventsourcing application plus the ledger tables, behind one URL."""
+    """The ledger's storage: the eventsourcing application plus the ledger tables, behind one URL.
+
+    Besides loading and saving streams it offers each kind of reader its own narrow interface
+    (ledger/store/interfaces.py): ``index`` (events and streams), ``elevators`` (which elevators relate to whom),
+    ``tree`` (the Merkle log), ``checkpoints``, ``consumers`` (Kafka offsets and the dead-letter outbox) and
+    ``audit`` (the verifier's raw ranges). ``database`` runs other SQL in the same database (projection views,
+    API tokens) through the same dialect shim.
+    """
 
     def __init__(self, url: str | StoreURL | None = None, *, cache_size: int = 20_000) -> None:
         self.url = url if isinstance(url, StoreURL) else parse_store_url(url)
@@ -47,8 +65,22 @@ class Store:
             "IS_SNAPSHOTTING_ENABLED": "n",
         }
         self.app = LedgerApplication(env=env)
-        recorder_instance: Any = self.app.recorder
-        self.index: LedgerIndexMixin = recorder_instance
+        found = self.app.recorder
+        if not isinstance(found, LedgerSQLiteRecorder | LedgerPostgresRecorder):
+            raise ConfigurationError(f"the store's recorder is a {type(found).__name__}, not a ledger recorder")
+        tables = found.tables
+        self.events_table = tables.names["events"]  # eventsourcing's events table, as SQL names it
+        self.database = Database(found.datastore, tables.dialect)
+        self.index: EventReader = EventIndex(self.database, tables)
+        self.elevators: ElevatorDirectory = ElevatorIndex(self.database, tables)
+        self.tree: MerkleLogReader = MerkleTable(self.database, tables)
+        self.checkpoints: CheckpointStore = CheckpointTable(self.database, tables)
+        self.consumers: ConsumerState = ConsumerTables(self.database, tables)
+        self.audit: AuditReader = AuditRanges(self.database, tables)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.database.dialect
 
     # --- streams ---------------------------------------------------------------------------------------------
 
@@ -81,10 +113,8 @@ class Store:
         if cache is None:
             return
         for stream_id in stream_ids:
-            try:
+            with contextlib.suppress(KeyError):
                 cache.get(stream_id, evict=True)
-            except KeyError:
-                pass
 
     # --- reads -----------------------------------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""eventsourcing process recorders for SQLite and PostgreSQL that also keep the ledger tables (index.py)."""
+"""eventsourcing process recorders for SQLite and PostgreSQL that also keep the ledger tables (tables.py).
+
+Both create the ledger tables with the events table and write a :class:`LedgerBatch` in the events' own
+transaction (batch.py); what differs between them is only how eventsourcing inserts the events.
+"""
 
 from __future__ import annotations
 
@@ -9,52 +13,30 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composed
 
 from ledger.core.errors import IntegrityError
-from ledger.store.index import LedgerBatch, LedgerIndexMixin
+from ledger.store.batch import write_ledger_batch
+from ledger.store.dialect import postgres_dialect, sqlite_dialect
+from ledger.store.rows import LedgerBatch
+from ledger.store.tables import LedgerTables
 
 __all__ = ["LedgerPostgresRecorder", "LedgerSQLiteRecorder"]
 
 _SCHEMA_LOCK = 0x4C4C_5343  # "LLSC": the PostgreSQL advisory lock that serializes schema creation
 
 
-class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
-    index_table = "ledger_index"
-    nodes_table = "merkle_nodes"
-    offsets_table = "consumer_offsets"
-    dead_letters_table = "dead_letters"
-    checkpoints_table = "checkpoints"
-    meta_table = "ledger_meta"
-    events_table_ref = "stored_events"
-    rowid = "rowid"
-
+class LedgerSQLiteRecorder(SQLiteProcessRecorder):
     def __init__(self, datastore: SQLiteDatastore, *, events_table_name: str = "stored_events") -> None:
+        self.tables = LedgerTables(sqlite_dialect(), events_table_name)
         super().__init__(datastore, events_table_name=events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.ledger_table_statements()]
+        return [*super().construct_create_table_statements(), *self.tables.create_statements()]
 
-    def _sql(self, text: str) -> str:
-        # INTEGER PRIMARY KEY makes position the rowid; WITHOUT ROWID stores nodes in their primary key's B-tree.
-        dialect = {"{index_name}": "ledger_index", "{blob}": "BLOB", "{position_key}": "INTEGER PRIMARY KEY",
-                   "{clustered}": " WITHOUT ROWID"}
-        for placeholder, value in dialect.items():
-            text = text.replace(placeholder, value)
-        return self._format(text)
-
-    def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.datastore.transaction(commit=False) as cursor:
-            raw = cursor.sqlite_cursor
-            raw.row_factory = None  # plain tuples: sqlite3.Row costs more than the query on bulk reads
-            raw.execute(self._sql(text), params)
-            return raw.fetchall()
-
-    def _write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.executemany(self._sql(text), rows)
-
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         # The events' INSERT comes first: it takes SQLite's write lock before anything is read.
         positions = self._insert_rows(c, stored_events)
         tracking = kwargs.get("tracking")
@@ -62,7 +44,7 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
             self._insert_tracking(c, tracking)
         batch: LedgerBatch | None = kwargs.get("ledger_batch")
         if batch is not None:
-            self._write_ledger_batch(c, positions, batch)
+            write_ledger_batch(c, self.tables, positions, batch)
         return positions
 
     def _insert_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
@@ -81,32 +63,20 @@ class LedgerSQLiteRecorder(LedgerIndexMixin, SQLiteProcessRecorder):
             c.executemany(self.insert_events_statement, rows[1:])
         positions = list(range(first, first + len(rows)))
         c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
-        if int(c.fetchone()[0]) != positions[-1]:
+        (last,) = c.fetchone()
+        if int(last) != positions[-1]:
             raise IntegrityError("SQLite did not assign consecutive rowids to one batch")
         return positions
 
 
-class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
-    offsets_table = ""
-    dead_letters_table = ""
-    checkpoints_table = ""
-    meta_table = ""
-    rowid = "notification_id"
-
+class LedgerPostgresRecorder(PostgresProcessRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
         tracking_table_name: str = "notification_tracking",
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
-        schema = datastore.schema
-        self.events_table_ref = f'"{schema}"."{events_table_name}"'
-        self.index_table = f'"{schema}".ledger_index'
-        self.nodes_table = f'"{schema}".merkle_nodes'
-        self.offsets_table = f'"{schema}".consumer_offsets'
-        self.dead_letters_table = f'"{schema}".dead_letters'
-        self.checkpoints_table = f'"{schema}".checkpoints'
-        self.meta_table = f'"{schema}".ledger_meta'
-        self.sql_create_statements.extend(SQL(statement) for statement in self.ledger_table_statements())  # type: ignore[arg-type]
+        self.tables = LedgerTables(postgres_dialect(datastore.schema), events_table_name)
+        self.sql_create_statements.extend(Composed([SQL(text)]) for text in self.tables.create_statements())
 
     def create_table(self) -> None:
         """Create the schema with the other processes kept out: eventsourcing re-runs its DDL (``CREATE OR
@@ -120,22 +90,6 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
                 conn.commit()
 
-    def _sql(self, text: str) -> str:
-        dialect = {"{index_name}": "ledger_index", "{blob}": "BYTEA", "{position_key}": "BIGINT PRIMARY KEY",
-                   "{clustered}": ""}
-        for placeholder, value in dialect.items():
-            text = text.replace(placeholder, value)
-        return self._format(text).replace("?", "%s")
-
-    def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(self._sql(text), params)  # type: ignore[arg-type]
-            return [tuple(row.values()) for row in cursor.fetchall()]
-
-    def _write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            cursor.executemany(self._sql(text), rows)  # type: ignore[arg-type]
-
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """One plain transaction: lock, insert events, then the ledger tables; any error rolls all of it back."""
         batch: LedgerBatch | None = kwargs.get("ledger_batch")
@@ -143,5 +97,5 @@ class LedgerPostgresRecorder(LedgerIndexMixin, PostgresProcessRecorder):
             self._insert_stored_events(cursor, stored_events)
             positions = self._fetch_ids_after_insert_events(cursor, stored_events)
             if batch is not None and positions is not None:
-                self._write_ledger_batch(cursor, positions, batch)
+                write_ledger_batch(cursor, self.tables, positions, batch)
         return positions

@@ -1,6 +1,6 @@
 """The operator's side of the transparency log: checkpoints, proofs from the store, witness round trips.
 
-The Merkle tree itself is written with the events (ledger/store/index.py); this module reads it. A log is named
+The Merkle tree itself is written with the events (ledger/store/batch.py); this module reads it. A log is named
 by its *origin*; its checkpoints are C2SP signed notes by the operator's key, whose key name is the origin.
 Every checkpoint issued is kept, and witnesses' cosignatures are collected onto it.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from ledger.core.errors import ConfigurationError, NotFoundError, ProofError
 from ledger.core.identifiers import format_instant
 from ledger.core.keys import SigningKey
-from ledger.store import Store
+from ledger.store import CheckpointRow, CheckpointStore, MerkleLogReader, Store
 from ledger.tlog.checkpoint import (
     TIME_EXTENSION,
     Checkpoint,
@@ -58,7 +58,7 @@ class IssuedCheckpoint:
     @property
     def signers(self) -> list[str]:
         """The key names on the note's signature lines, in order (the log's own first)."""
-        return [signature.name for signature in split_note(self.note)[1]]
+        return [signature.name for signature in split_note(self.note).signatures]
 
     @property
     def cosigners(self) -> list[str]:
@@ -67,9 +67,11 @@ class IssuedCheckpoint:
 
 
 class TransparencyLog:
+    """The log of one store: its Merkle tree and the checkpoints kept on it."""
+
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self.index = store.index
+        self.tree: MerkleLogReader = store.tree
+        self.book: CheckpointStore = store.checkpoints
 
     # --- identity -------------------------------------------------------------------------------------------
 
@@ -83,16 +85,16 @@ class TransparencyLog:
 
     def adopt_operator(self, key: SigningKey, origin: str | None = None) -> NoteSigner:
         """Bind the log to the operator key (once); later calls must present the same key."""
-        meta = self.index.meta()
+        meta = self.book.meta()
         chosen = origin or meta.get("origin") or default_origin(key)
         signer = operator_signer(key, chosen)
         if meta.get("operator_vkey") not in (None, signer.vkey()):
             raise ConfigurationError(f"this key is not the operator key of log {meta.get('origin')}")
-        self.index.set_meta({"origin": chosen, "operator_vkey": signer.vkey()})
+        self.book.set_meta({"origin": chosen, "operator_vkey": signer.vkey()})
         return signer
 
     def _meta(self, name: str) -> str:
-        value = self.index.meta().get(name)
+        value = self.book.meta().get(name)
         if value is None:
             raise NotFoundError(f"this log has no {name} yet: issue a first checkpoint with the operator's key")
         return value
@@ -103,30 +105,30 @@ class TransparencyLog:
         """Sign a checkpoint of the whole tree as it is now, keep it, and return it."""
         signer = self.adopt_operator(key, origin)
         issued_at = int(time.time()) if now is None else now
-        size = self.index.tree_size()
-        checkpoint = Checkpoint(signer.name, size, root(size, self.index),
+        size = self.tree.tree_size()
+        checkpoint = Checkpoint(signer.name, size, root(size, self.tree),
                                 (TIME_EXTENSION + format_instant(issued_at),))
         note = sign_note(checkpoint.body(), [signer])
-        checkpoint_id = self.index.add_checkpoint(size, issued_at, note)
+        checkpoint_id = self.book.add_checkpoint(size, issued_at, note)
         return IssuedCheckpoint(checkpoint_id, checkpoint, issued_at, note)
 
     def checkpoints(self) -> list[IssuedCheckpoint]:
-        return _issued(self.index.checkpoints())
+        return _issued(self.book.checkpoints())
 
     def latest(self) -> IssuedCheckpoint:
-        newest = _issued(self.index.checkpoints(newest_only=True))
+        newest = _issued(self.book.checkpoints(newest_only=True))
         if not newest:
             raise NotFoundError("no checkpoint has been issued yet (liftledger checkpoint)")
         return newest[0]
 
     def at_size(self, size: int) -> IssuedCheckpoint | None:
-        newest = _issued(self.index.checkpoints(tree_size=size, newest_only=True))
+        newest = _issued(self.book.checkpoints(tree_size=size, newest_only=True))
         return newest[0] if newest else None
 
     def witness_request(self, old_size: int, checkpoint: IssuedCheckpoint | None = None) -> bytes:
         """The tlog-witness add-checkpoint body for a witness that last saw ``old_size``."""
         target = checkpoint or self.latest()
-        proof = consistency_proof(old_size, target.size, self.index) if 0 < old_size < target.size else []
+        proof = consistency_proof(old_size, target.size, self.tree) if 0 < old_size < target.size else []
         return AddCheckpointRequest(old_size, tuple(proof), target.note).to_bytes()
 
     def add_cosignatures(self, lines: list[str], witness: WitnessVerifier,
@@ -137,23 +139,23 @@ class TransparencyLog:
             verify_cosignature(target.checkpoint, line, witness)
         note = add_signatures(target.note, lines)
         open_checkpoint(note, self.operator, witnesses=[witness], min_witnesses=1)
-        self.index.replace_checkpoint_note(target.checkpoint_id, note)
+        self.book.replace_checkpoint_note(target.checkpoint_id, note)
         return IssuedCheckpoint(target.checkpoint_id, target.checkpoint, target.issued_at, note)
 
     # --- proofs ---------------------------------------------------------------------------------------------
 
     def inclusion(self, event_id: str, size: int | None = None) -> InclusionProof:
         """Proof that the event is leaf ``leaf`` of the tree of ``size`` (default: the latest checkpoint's)."""
-        row = self.index.leaf_of(event_id)
+        row = self.tree.leaf_of(event_id)
         if row is None:
             raise NotFoundError(f"no event {event_id} in this ledger")
         tree_size = self._size(size)
         if row.leaf >= tree_size:
             raise ProofError(f"event {event_id} is leaf {row.leaf}, outside a tree of size {tree_size}",
                              code="proof.out_of_range")
-        hashes = inclusion_proof(row.leaf, tree_size, self.index)
+        hashes = inclusion_proof(row.leaf, tree_size, self.tree)
         return InclusionProof(self.origin, row.leaf, tree_size, leaf_hash(row.hash), tuple(hashes),
-                              root(tree_size, self.index), row.hash)
+                              root(tree_size, self.tree), row.hash)
 
     def bundle(self, proof: InclusionProof | ConsistencyProof) -> dict[str, Any]:
         """A proof with, when one was issued at its tree size, the signed checkpoint that commits to its root."""
@@ -165,23 +167,23 @@ class TransparencyLog:
         return bundle
 
     def consistency(self, old_size: int, new_size: int) -> ConsistencyProof:
-        current = self.index.tree_size()
+        current = self.tree.tree_size()
         if not 0 <= old_size <= new_size <= current:
             raise ProofError(f"sizes must satisfy 0 ≤ {old_size} ≤ {new_size} ≤ {current}", code="proof.out_of_range")
-        hashes = consistency_proof(old_size, new_size, self.index) if 0 < old_size < new_size else []
-        return ConsistencyProof(self.origin, old_size, new_size, root(old_size, self.index),
-                                root(new_size, self.index), tuple(hashes))
+        hashes = consistency_proof(old_size, new_size, self.tree) if 0 < old_size < new_size else []
+        return ConsistencyProof(self.origin, old_size, new_size, root(old_size, self.tree),
+                                root(new_size, self.tree), tuple(hashes))
 
     def _size(self, size: int | None) -> int:
         if size is not None:
-            current = self.index.tree_size()
+            current = self.tree.tree_size()
             if not 0 < size <= current:
                 raise ProofError(f"tree size {size} is outside 1..{current}", code="proof.out_of_range")
             return size
-        issued = self.index.checkpoints()
-        return issued[-1][1] if issued else self.index.tree_size()
+        newest = self.book.checkpoints(newest_only=True)
+        return newest[0].tree_size if newest else self.tree.tree_size()
 
 
-def _issued(rows: list[tuple[int, int, int, str]]) -> list[IssuedCheckpoint]:
-    return [IssuedCheckpoint(cid, Checkpoint.parse(split_note(note)[0]), issued_at, note)
-            for cid, _, issued_at, note in rows]
+def _issued(rows: list[CheckpointRow]) -> list[IssuedCheckpoint]:
+    return [IssuedCheckpoint(row.checkpoint_id, Checkpoint.parse(split_note(row.note).text), row.issued_at, row.note)
+            for row in rows]

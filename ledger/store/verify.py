@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -35,7 +35,17 @@ from ledger.core.identifiers import instant_from_text
 from ledger.core.keys import b64decode_strict
 from ledger.core.registry import KeyRecord, Registry
 from ledger.core.submission import parse_line, stream_id
-from ledger.store import Store, StoreURL
+from ledger.store import (
+    AuditReader,
+    CheckpointReader,
+    EventReader,
+    EventRow,
+    IndexRow,
+    MerkleLogReader,
+    Store,
+    StoreURL,
+    StreamHead,
+)
 from ledger.tlog.checkpoint import NoteVerifier, open_checkpoint
 from ledger.tlog.merkle import leaf_hash, node_hash
 from ledger.tlog.merkle import root as merkle_root
@@ -104,7 +114,7 @@ def verify_store(
         if report.failure is None:
             report.failure, report.nodes = merkle
         if report.failure is None:
-            _verify_checkpoints(store, report)
+            _verify_checkpoints(store.checkpoints, store.tree, report)
         report.seconds = time.perf_counter() - started
         return report
     finally:
@@ -133,17 +143,18 @@ def _verify_events(store: Store, url: StoreURL, signatures: bool, workers: int, 
     With several workers the Merkle check runs in this process, from the indexed hashes, while the workers check
     that those same hashes are the chains' — both must pass.
     """
-    total = store.index.max_event_position()
+    total = store.audit.max_event_position()
     ranges = _ranges(total, workers)
     if len(ranges) > 1:
         with ProcessPoolExecutor(len(ranges)) as pool:
             futures = [pool.submit(_verify_range_in_process, (url, a, b, signatures)) for a, b in ranges]
             # Meanwhile, here: the Merkle check from the indexed hashes (the workers prove them to be the chains').
-            merkle = _verify_merkle(store, [digest for _, digest in store.index.leaf_scan(-1, 2**62)])
+            merkle = _verify_merkle(store.tree, [leaf.hash for leaf in store.tree.leaf_scan(-1, 2**62)])
             parts = [future.result() for future in futures]
     else:
-        parts = [_RangeVerifier(store, a, b, signatures, progress, total, keep_hashes=True).run() for a, b in ranges]
-        merkle = _verify_merkle(store, parts[0].hashes)
+        (after, upto), = ranges
+        only = _RangeVerifier(store, after, upto, signatures, progress, total, keep_hashes=True).run()
+        parts, merkle = [only], _verify_merkle(store.tree, only.hashes)
     _merge_parts(parts, report)
     return merkle
 
@@ -180,6 +191,15 @@ def _verify_range_in_process(args: tuple[StoreURL, int, int, bool]) -> _RangeRes
         return _RangeVerifier(store, after, upto, signatures, None, 0).run()
 
 
+class _StreamName(NamedTuple):
+    kind: str
+    key: str
+    label: str  # "kind:key"
+
+
+_GENESIS_HEAD = StreamHead(0, GENESIS_HASH)
+
+
 class _Fail(Exception):
     def __init__(self, failure: Failure) -> None:
         self.failure = failure
@@ -192,15 +212,16 @@ class _RangeVerifier:
         self, store: Store, after: int, upto: int, signatures: bool, progress: Progress | None, total: int,
         *, keep_hashes: bool = False,
     ) -> None:
-        self.index = store.index
+        self.audit: AuditReader = store.audit
+        self.events: EventReader = store.index
         self.keep_hashes = keep_hashes
         self.after = after
         self.upto = upto
         self.signatures = signatures
         self.progress = progress
         self.total = total
-        self.heads: dict[Any, tuple[int, bytes]] = {}
-        self.streams: dict[Any, tuple[str, str, str]] = {}  # stored stream id → (kind, key, "kind:key")
+        self.heads: dict[object, StreamHead] = {}
+        self.streams: dict[object, _StreamName] = {}  # by stored stream id
         self.registry = Registry()
         self.result = _RangeResult()
 
@@ -210,90 +231,91 @@ class _RangeVerifier:
                 self._replay_registry_before(self.after)
             for start in range(self.after, self.upto, _CHUNK):
                 end = min(start + _CHUNK, self.upto)
-                for event, row in _merged(self.index.event_rows(start, end), self.index.index_rows(start, end)):
+                for event, row in _merged(self.audit.event_rows(start, end), self.audit.index_rows(start, end)):
                     self._verify(event, row)
                 if self.progress:
                     self.progress(end, self.total)
         except _Fail as failed:
             self.result.failure = failed.failure
-        self.result.streams = {names[2]: 1 for names in self.streams.values()}
+        self.result.streams = {names.label: 1 for names in self.streams.values()}
         return self.result
 
     def _replay_registry_before(self, position: int) -> None:
         after = 0
-        while rows := [(r, rec) for r, rec in self.index.scan(after, 1000, stream_kind="org") if r.position <= position]:
-            for row, record in rows:
-                self.registry.apply(parse_line(record))
-                after = row.position
+        while batch := [s for s in self.events.scan(after, 1000, stream_kind="org") if s.row.position <= position]:
+            for stored in batch:
+                self.registry.apply(parse_line(stored.record))
+                after = stored.row.position
 
-    def _verify(self, event: tuple[Any, ...] | None, row: tuple[Any, ...] | None) -> None:
+    def _verify(self, event: EventRow | None, row: IndexRow | None) -> None:
         if row is None:
             assert event is not None
-            raise _Fail(Failure(int(event[0]), f"stored stream {event[1]}", int(event[2]), "integrity.index",
-                                "stored event has no index row"))
+            raise _Fail(Failure(int(event.position), f"stored stream {event.originator_id}",
+                                int(event.originator_version), "integrity.index", "stored event has no index row"))
         if event is None:
-            raise _Fail(Failure(int(row[0]), f"{row[2]}:{row[3]}", int(row[4]), "integrity.missing",
+            raise _Fail(Failure(row.position, f"{row.stream_kind}:{row.stream_key}", row.seq, "integrity.missing",
                                 "the index lists an event that is no longer stored"))
-        position, originator, version, topic, state = event
-        _, leaf, kind, key, seq, stored_hash = row[:6]
-        names = self._stream(originator, kind, key, position, seq)
-        if version != seq:
-            self._fail(position, names[2], seq, "integrity.index", "stored row's version disagrees with its index row")
-        if topic != (_OPENED if seq == 1 else _APPENDED):
-            self._fail(position, names[2], seq, "integrity.topic", f"unexpected topic {topic!r}")
+        position, originator, seq = event.position, event.originator_id, row.seq
+        stream = self._stream(originator, row).label
+        if event.originator_version != seq:
+            self._fail(position, stream, seq, "integrity.index", "stored row's version disagrees with its index row")
+        if event.topic != (_OPENED if seq == 1 else _APPENDED):
+            self._fail(position, stream, seq, "integrity.topic", f"unexpected topic {event.topic!r}")
+        state = event.state
         record = state if type(state) is bytes else _as_bytes(state)
-        head = self.heads.get(originator) or self._head_before(key, position)
-        if head[0] != seq - 1:
-            self._fail(position, names[2], seq, "integrity.seq",
-                       f"seq {seq} follows seq {head[0]}: the stream has a gap or is reordered")
-        digest = hashlib.sha256(head[1] + record).digest()
-        if digest != stored_hash:
-            self._fail(position, names[2], seq, "integrity.chain",
+        head = self.heads.get(originator) or self._head_before(row.stream_key, position)
+        if head.seq != seq - 1:
+            self._fail(position, stream, seq, "integrity.seq",
+                       f"seq {seq} follows seq {head.seq}: the stream has a gap or is reordered")
+        digest = hashlib.sha256(head.hash + record).digest()
+        if digest != row.hash:
+            self._fail(position, stream, seq, "integrity.chain",
                        "SHA-256(previous hash ‖ stored bytes) is not the recorded hash")
-        self._leaf(leaf, position, names[2], seq)
-        self.heads[originator] = (seq, digest)
+        self._leaf(row.leaf, position, stream, seq)
+        self.heads[originator] = StreamHead(seq, digest)
         if self.keep_hashes:
             self.result.hashes.append(digest)
         self.result.events += 1
         if self.signatures:
-            self._verify_signed(record, row, position, names[2], seq)
+            self._verify_signed(record, row, position, stream, seq)
 
-    def _stream(self, originator: Any, kind: str, key: str, position: int, seq: int) -> tuple[str, str, str]:
+    def _stream(self, originator: object, row: IndexRow) -> _StreamName:
         """The stream a stored row belongs to, its id checked against the index once per stream."""
+        kind, key = row.stream_kind, row.stream_key
         known = self.streams.get(originator)
         if known is None:
             expected = stream_id(kind, key)
             if (expected.hex if isinstance(originator, str) else expected) != originator:
-                self._fail(position, f"{kind}:{key}", seq, "integrity.index",
+                self._fail(row.position, f"{kind}:{key}", row.seq, "integrity.index",
                            "stored row's stream disagrees with its index row")
-            known = self.streams[originator] = (kind, key, f"{kind}:{key}")
-        elif known[0] != kind or known[1] != key:
-            self._fail(position, known[2], seq, "integrity.index", "index row names another stream")
+            known = self.streams[originator] = _StreamName(kind, key, f"{kind}:{key}")
+        elif known.kind != kind or known.key != key:
+            self._fail(row.position, known.label, row.seq, "integrity.index", "index row names another stream")
         return known
 
-    def _head_before(self, key: str, position: int) -> tuple[int, bytes]:
+    def _head_before(self, key: str, position: int) -> StreamHead:
         """A stream's head where this range starts (only a range that starts mid-log needs to look it up)."""
         if self.after == 0:
-            return (0, GENESIS_HASH)
-        return self.index.stream_head_before(key, position) or (0, GENESIS_HASH)
+            return _GENESIS_HEAD
+        return self.audit.stream_head_before(key, position) or _GENESIS_HEAD
 
     def _leaf(self, leaf: int, position: int, stream: str, seq: int) -> None:
         result = self.result
-        if result.first_leaf is None:
+        if result.first_leaf is None or result.last_leaf is None:
             result.first_leaf = leaf
-        elif leaf != result.last_leaf + 1:  # type: ignore[operator]
+        elif leaf != result.last_leaf + 1:
             self._fail(position, stream, seq, "integrity.log", f"leaf {leaf} follows leaf {result.last_leaf}")
         result.last_leaf = leaf
 
-    def _verify_signed(self, record: bytes, row: tuple[Any, ...], position: int, stream: str, seq: int) -> None:
-        kind, key, event_id, event_type, org, occurred_at = row[2], row[3], *row[6:10]
+    def _verify_signed(self, record: bytes, row: IndexRow, position: int, stream: str, seq: int) -> None:
+        key = row.stream_key
         try:
             envelope = orjson.loads(record)
             if canonical(envelope) != record:
                 self._fail(position, stream, seq, "integrity.canonical", "stored bytes are not in canonical form")
             actor = envelope["actor"]
             seen = (envelope["event_id"], envelope["type"], actor["org"], instant_from_text(envelope["occurred_at"]))
-            if seen != (event_id, event_type, org, occurred_at) or envelope.get("equipment_code", key) != key:
+            if seen != (row.event_id, row.type, row.org, row.occurred_at) or envelope.get("equipment_code", key) != key:
                 self._fail(position, stream, seq, "integrity.index", "the index row disagrees with the stored event")
             public = self._key(envelope, record)
             signature = b64decode_strict(envelope["signature"], length=64, what="signature")
@@ -301,7 +323,7 @@ class _RangeVerifier:
                 self._fail(position, stream, seq, "signature.invalid",
                            f"signature does not verify with key {public.key_id}")
             self.result.signatures += 1
-            if kind == "org":
+            if row.stream_kind == "org":
                 self.registry.apply(parse_line(record))
         except LedgerError as e:
             self._fail(position, stream, seq, e.code, e.message)
@@ -319,18 +341,18 @@ class _RangeVerifier:
         raise _Fail(Failure(int(position), stream, seq, code, message))
 
 
-def _merged(events: list[tuple[Any, ...]], rows: list[tuple[Any, ...]]
-            ) -> Iterator[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]]:
+def _merged(events: list[EventRow], rows: list[IndexRow]) -> Iterator[tuple[EventRow | None, IndexRow | None]]:
     """Pair stored events with index rows by position; a side that is missing a position yields None."""
-    if len(events) == len(rows) and (not events or (events[0][0] == rows[0][0] and events[-1][0] == rows[-1][0])):
+    if len(events) == len(rows) and (not events or (events[0].position == rows[0].position
+                                                    and events[-1].position == rows[-1].position)):
         yield from zip(events, rows, strict=True)  # the common case: no row missing on either side
         return
     i = j = 0
     while i < len(events) or j < len(rows):
-        if j == len(rows) or (i < len(events) and events[i][0] < rows[j][0]):
+        if j == len(rows) or (i < len(events) and events[i].position < rows[j].position):
             yield events[i], None
             i += 1
-        elif i == len(events) or rows[j][0] < events[i][0]:
+        elif i == len(events) or rows[j].position < events[i].position:
             yield None, rows[j]
             j += 1
         else:
@@ -347,9 +369,10 @@ def _as_bytes(state: Any) -> bytes:
 
 
 def _verify_counts(store: Store, report: VerifyReport) -> None:
-    events, index_rows, _ = store.index.counts()
-    report.tree_size = store.index.tree_size()
-    orphan = store.index.first_orphan_index_row()
+    counts = store.audit.counts()
+    events, index_rows = counts.events, counts.index_rows
+    report.tree_size = store.tree.tree_size()
+    orphan = store.audit.first_orphan_index_row()
     if orphan is not None and (report.failure is None or orphan.position < report.failure.position):
         report.failure = Failure(orphan.position, f"{orphan.stream_kind}:{orphan.stream_key}", orphan.seq,
                                  "integrity.missing", "the index lists an event that is no longer stored")
@@ -359,16 +382,16 @@ def _verify_counts(store: Store, report: VerifyReport) -> None:
                                  "every event must be in the log exactly once")
 
 
-def _verify_merkle(store: Store, event_hashes: list[bytes]) -> tuple[Failure | None, int]:
+def _verify_merkle(tree: MerkleLogReader, event_hashes: list[bytes]) -> tuple[Failure | None, int]:
     """Each stored level equals the level computed from the event hashes, and nothing else is stored.
 
     Returns (the first failure or None, the number of nodes checked).
     """
     level, nodes, computed = 0, 0, [leaf_hash(h) for h in event_hashes]
     while computed:
-        stored = store.index.level_hashes(level)
+        stored = tree.level_hashes(level)
         if stored != computed:
-            index = next((i for i, (a, b) in enumerate(zip(stored, computed)) if a != b),
+            index = next((i for i, (a, b) in enumerate(zip(stored, computed, strict=False)) if a != b),
                          min(len(stored), len(computed)))
             return Failure(0, "merkle", None, "integrity.merkle",
                            f"node ({level}, {index}) is wrong or missing: {len(stored)} stored at level {level}, "
@@ -376,29 +399,29 @@ def _verify_merkle(store: Store, event_hashes: list[bytes]) -> tuple[Failure | N
         nodes += len(stored)
         computed = [node_hash(computed[i], computed[i + 1]) for i in range(0, len(computed) - 1, 2)]
         level += 1
-    stored_total = store.index.node_count()
+    stored_total = tree.node_count()
     if stored_total != nodes:
         return Failure(0, "merkle", None, "integrity.merkle",
                        f"{stored_total} Merkle nodes stored, {nodes} expected"), nodes
     return None, nodes
 
 
-def _verify_checkpoints(store: Store, report: VerifyReport) -> None:
-    issued = store.index.checkpoints()
+def _verify_checkpoints(book: CheckpointReader, tree: MerkleLogReader, report: VerifyReport) -> None:
+    issued = book.checkpoints()
     if not issued:
         return
-    vkey = store.index.meta().get("operator_vkey")
+    vkey = book.meta().get("operator_vkey")
     try:
         if vkey is None:
             raise NoteError("checkpoints are stored but the operator's key is not", code="integrity.checkpoint")
         operator = NoteVerifier.from_vkey(vkey)
-        for checkpoint_id, size, _, note in issued:
-            checkpoint = open_checkpoint(note, operator).checkpoint
-            if checkpoint.size != size or size > report.tree_size:
-                raise NoteError(f"checkpoint {checkpoint_id} claims size {checkpoint.size}",
+        for row in issued:
+            checkpoint = open_checkpoint(row.note, operator).checkpoint
+            if checkpoint.size != row.tree_size or row.tree_size > report.tree_size:
+                raise NoteError(f"checkpoint {row.checkpoint_id} claims size {checkpoint.size}",
                                 code="integrity.checkpoint")
-            if merkle_root(size, store.index) != checkpoint.root_hash:
-                raise NoteError(f"checkpoint {checkpoint_id} (size {size}) does not match the log",
+            if merkle_root(row.tree_size, tree) != checkpoint.root_hash:
+                raise NoteError(f"checkpoint {row.checkpoint_id} (size {row.tree_size}) does not match the log",
                                 code="integrity.checkpoint")
             report.checkpoints += 1
     except LedgerError as e:

@@ -23,7 +23,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -60,6 +60,7 @@ __all__ = [
     "parse_signature_line",
     "parse_verifier_key",
     "sign_note",
+    "SplitNote",
     "split_note",
     "validate_key_name",
     "verify_cosignature",
@@ -394,7 +395,12 @@ def parse_signature_line(line: str) -> NoteSignature:
     return NoteSignature(name, raw[:4], raw[4:])
 
 
-def split_note(note: bytes | str) -> tuple[bytes, list[NoteSignature]]:
+class SplitNote(NamedTuple):
+    text: bytes  # with its final newline
+    signatures: list[NoteSignature]
+
+
+def split_note(note: bytes | str) -> SplitNote:
     """Split a signed note into its text (with final newline) and its parsed signature lines; verify nothing.
 
     The text ends at the *last* blank line; there must be at least one signature line and a final newline.
@@ -411,7 +417,7 @@ def split_note(note: bytes | str) -> tuple[bytes, list[NoteSignature]]:
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise _fail(f"note has {len(lines)} signature lines, more than the limit of {MAX_SIGNATURES}")
-    return body.encode("utf-8"), [parse_signature_line(line) for line in lines]
+    return SplitNote(body.encode("utf-8"), [parse_signature_line(line) for line in lines])
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ import copy
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
-from ledger.core.elevator import referenced_ids
+from ledger.core.elevator import Reference, referenced_ids
 from ledger.core.errors import (
     AuthorizationError,
     ElevatorUnknownError,
@@ -43,7 +43,7 @@ from ledger.store import (
 from ledger.write.gcpause import gc_paused
 from ledger.write.signatures import PendingChecks, SignatureChecker, Verified
 
-__all__ = ["MAX_CLOCK_SKEW_S", "LedgerService", "Outcome", "Receipt", "parse_lines"]
+__all__ = ["MAX_CLOCK_SKEW_S", "LedgerService", "Outcome", "Prepared", "Receipt", "parse_lines"]
 
 MAX_CLOCK_SKEW_S = 300
 _MAX_ATTEMPTS = 8
@@ -90,6 +90,13 @@ class Outcome:
             return {"status": "rejected", "error": self.error.to_dict()}
         assert self.receipt is not None
         return {"status": "duplicate" if self.duplicate else "accepted", **self.receipt.to_dict()}
+
+
+class Prepared(NamedTuple):
+    """A parsed batch whose signatures are being verified on the checker's pool."""
+
+    items: list[Submission | LedgerError]
+    checks: PendingChecks
 
 
 def parse_lines(lines: Iterable[bytes | str | LedgerError]) -> list[Submission | LedgerError]:
@@ -140,21 +147,20 @@ class LedgerService:
         checker's threads, batch N+1 is parsed and batch N−1 decided and committed (on two cores this nearly
         hides the parsing and the decisions behind signature verification). Yields outcomes in order.
         """
-        waiting: tuple[list[Submission | LedgerError], PendingChecks] | None = None
+        waiting: Prepared | None = None
         for batch in batches:
             prepared = self.prepare(batch)
             if waiting is not None:
-                yield self.append(waiting[0], verified=waiting[1].result())
+                yield self.append(waiting.items, verified=waiting.checks.result())
             waiting = prepared
         if waiting is not None:
-            yield self.append(waiting[0], verified=waiting[1].result())
+            yield self.append(waiting.items, verified=waiting.checks.result())
 
-    def prepare(self, lines: Iterable[bytes | str | LedgerError]
-                ) -> tuple[list[Submission | LedgerError], PendingChecks]:
+    def prepare(self, lines: Iterable[bytes | str | LedgerError]) -> Prepared:
         """Parse a batch and start verifying its signatures on the checker's pool (the pipelines' first step)."""
         items = parse_lines(lines)
         self.refresh_registry()
-        return items, self.signatures.start([i for i in items if isinstance(i, Submission)], self.registry)
+        return Prepared(items, self.signatures.start([i for i in items if isinstance(i, Submission)], self.registry))
 
     def append(
         self,
@@ -202,12 +208,12 @@ class LedgerService:
     def refresh_registry(self) -> None:
         """Fold registry events recorded since the last look (by any writer) into the registry."""
         while True:
-            rows = self.store.index.scan(self.registry_position, 1000, stream_kind="org")
-            if not rows:
+            batch = self.store.index.scan(self.registry_position, 1000, stream_kind="org")
+            if not batch:
                 return
-            for row, record in rows:
-                self.registry.apply(parse_line(record))
-                self.registry_position = row.position
+            for stored in batch:
+                self.registry.apply(parse_line(stored.record))
+                self.registry_position = stored.row.position
 
     # --- internals -------------------------------------------------------------------------------------------
 
@@ -219,6 +225,19 @@ class LedgerService:
     def _restore_registry(self, saved: tuple[Registry, int] | None) -> None:
         if saved is not None:
             self.registry, self.registry_position = saved
+
+
+class _Pending(NamedTuple):
+    """A submission accepted earlier in the batch, with its receipt."""
+
+    sub: Submission
+    receipt: Receipt
+
+
+class _Earlier(NamedTuple):
+    stream: str  # "kind:key"
+    type: str
+    org: str
 
 
 class _BatchRun:
@@ -234,12 +253,12 @@ class _BatchRun:
         self.touched: dict[Any, Stream] = {}
         self.events: list[Stream.Event] = []  # in decision order, which becomes the global order
         self.batch = LedgerBatch(org_head=service.registry_position)
-        self.pending: dict[str, tuple[Submission, Receipt]] = {}
+        self.pending: dict[str, _Pending] = {}
         self.receipts: list[Receipt] = []
         self.now = int(service.clock())
 
     def decide_all(self, verified: Verified | None = None) -> list[Outcome]:
-        self.stored = self.store.lookup_events(self._ids_to_look_up())
+        self.stored = self.store.index.lookup_events(self._ids_to_look_up())
         if verified is None:
             verified = self.service.signatures.prefetch(self.subs, self.registry)
         outcomes = []
@@ -272,18 +291,20 @@ class _BatchRun:
             ids.update(referenced_ids(sub))
         return sorted(ids)
 
-    def _reference(self, event_id: str) -> tuple[str, str] | None:
-        """("kind:key", type) of an earlier event, stored or accepted earlier in this batch."""
+    def _reference(self, event_id: str) -> Reference | None:
+        """Where an earlier event is and what it is, stored or accepted earlier in this batch."""
         found = self._earlier(event_id)
-        return found[:2] if found else None
+        return Reference(found.stream, found.type) if found else None
 
-    def _earlier(self, event_id: str) -> tuple[str, str, str] | None:
-        """("kind:key", type, org) of an earlier event, stored or accepted earlier in this batch."""
+    def _earlier(self, event_id: str) -> _Earlier | None:
+        """An earlier event's stream, type and signer, stored or accepted earlier in this batch."""
         row = self.stored.get(event_id)
         if row is not None:
-            return f"{row.stream_kind}:{row.stream_key}", row.type, row.org
+            return _Earlier(f"{row.stream_kind}:{row.stream_key}", row.type, row.org)
         pending = self.pending.get(event_id)
-        return (str(pending[0].stream), pending[0].type, pending[0].org) if pending else None
+        if pending is None:
+            return None
+        return _Earlier(str(pending.sub.stream), pending.sub.type, pending.sub.org)
 
     def _decide(self, sub: Submission, verified: Verified) -> Outcome:
         duplicate = self._duplicate(sub)
@@ -314,9 +335,9 @@ class _BatchRun:
             return Outcome(receipt=_receipt_for(row), duplicate=True)
         earlier = self.pending.get(sub.event_id)
         if earlier is not None:
-            if earlier[0].record != sub.record:
+            if earlier.sub.record != sub.record:
                 raise InvariantError("event_id_reused", f"event_id {sub.event_id} is already used in this batch")
-            return Outcome(receipt=earlier[1], duplicate=True)
+            return Outcome(receipt=earlier.receipt, duplicate=True)
         return None
 
     def _check_correction(self, sub: Submission) -> None:
@@ -324,9 +345,9 @@ class _BatchRun:
         target = self._earlier(target_id or "")
         if target is None:
             raise InvariantError("unknown_reference", f"corrects {target_id}, which is not in the ledger")
-        if target[0] != str(sub.stream) or target[1] != sub.type:
+        if target.stream != str(sub.stream) or target.type != sub.type:
             raise InvariantError("correction_mismatch", "a correction has the corrected event's type and stream")
-        if target[2] != sub.org and sub.role != "regulator":
+        if target.org != sub.org and sub.role != "regulator":
             raise AuthorizationError("only the recording organization or a regulator corrects an event",
                                      code="relationship.missing")
 
@@ -352,7 +373,7 @@ class _BatchRun:
         ))
         receipt = Receipt(sub.event_id, str(sub.stream), sub.equipment_code, seq, stream.head.hex())
         self.receipts.append(receipt)
-        self.pending[sub.event_id] = (sub, receipt)
+        self.pending[sub.event_id] = _Pending(sub, receipt)
         return receipt
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,10 +24,18 @@ if TYPE_CHECKING:
     from ledger.core.registry import KeyRecord, Registry
     from ledger.core.submission import Submission
 
-__all__ = ["PendingChecks", "SignatureChecker", "Verified"]
+__all__ = ["Check", "PendingChecks", "SignatureChecker", "Verified"]
 
-# (public key bytes, valid) per submission, keyed by id(submission) while the batch is alive.
-Verified = dict[int, tuple[bytes, bool]]
+
+class Check(NamedTuple):
+    """One signature's answer, with the key it was checked against."""
+
+    public_key: bytes
+    valid: bool
+
+
+# Per submission, keyed by id(submission) while the batch is alive.
+Verified = dict[int, Check]
 
 
 class SignatureChecker:
@@ -62,8 +70,8 @@ class SignatureChecker:
     def require(self, sub: Submission, key: KeyRecord, verified: Verified) -> None:
         """Raise SignatureError unless ``key`` signed ``sub``."""
         known = verified.get(id(sub))
-        if known is not None and known[0] == key.public.raw:
-            if not known[1]:
+        if known is not None and known.public_key == key.public.raw:
+            if not known.valid:
                 raise SignatureError(f"signature does not verify with key {key.key_id}")
             return
         key.public.verify(sub.signature, sub.signing)
@@ -93,7 +101,7 @@ class PendingChecks:
         verified: Verified = {}
         for future in self._futures:
             try:
-                verified.update((sub_id, (raw, ok)) for sub_id, raw, ok in future.result())
+                verified.update((sub_id, Check(raw, ok)) for sub_id, raw, ok in future.result())
             except BrokenExecutor:
                 continue
         return verified

@@ -120,22 +120,21 @@ class ViewDB:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        recorder: Any = store.index
-        self.datastore = recorder.datastore
-        self.pg = store.url.kind == "postgresql"
-        self.schema = store.url.schema
+        self.dialect = store.dialect  # the store's dialect shim (ledger/store/dialect.py)
+        self.datastore = store.database
+        self.pg = self.dialect.is_postgres
 
     # --- SQL text ------------------------------------------------------------------------------------------
 
     def t(self, name: str) -> str:
         """The table's name as it must appear in SQL (schema-qualified on PostgreSQL)."""
-        return f'"{self.schema}".{name}' if self.pg else name
+        return self.dialect.table(name)
 
     def sql(self, text: str) -> str:
-        return text.replace("?", "%s") if self.pg else text
+        return self.dialect.sql(text)
 
     def _kind(self, kind: str) -> str:
-        return {"int": "BIGINT" if self.pg else "INTEGER", "text": "TEXT", "json": "TEXT"}[kind]
+        return {"int": self.dialect.integer, "text": "TEXT", "json": "TEXT"}[kind]
 
     def _ddl(self, table: Table[Any]) -> list[str]:
         cols = ", ".join(

@@ -39,7 +39,7 @@ def test_me_names_the_organization_and_role(served: ApiWorld) -> None:
 
 
 def test_tokens_are_stored_hashed(served: ApiWorld) -> None:
-    rows = served.services.access.tokens.sql.query(f"SELECT * FROM {served.services.access.tokens.table}")
+    rows = served.services.access.tokens.db.read(f"SELECT * FROM {served.services.access.tokens.table}")
     stored = " ".join(str(value) for row in rows for value in row)
     assert all(token not in stored for token in served.tokens.values())
 

@@ -26,7 +26,7 @@ def test_one_envelope_is_accepted_with_a_receipt(api: ApiWorld) -> None:
     receipt = r.json()
     assert receipt["status"] == "accepted" and receipt["event_id"] == envelope["event_id"]
     assert receipt["stream"] == f"elevator:{ELEVATOR_A}" and len(receipt["hash"]) == 64
-    assert api.services.ctx.store.index.leaf_of(envelope["event_id"]) is not None
+    assert api.services.ctx.store.tree.leaf_of(envelope["event_id"]) is not None
 
 
 def test_resending_returns_the_original_receipt(api: ApiWorld) -> None:

@@ -45,7 +45,7 @@ def test_a_report_is_a_complaint_signed_by_the_platform(api: ApiWorld) -> None:
     assert r.status_code == 201
     receipt = r.json()
     assert receipt["masked"] and "138" not in receipt["summary"] and "a@b.cn" not in receipt["summary"]
-    row = api.services.ctx.store.index.leaf_of(receipt["event_id"])
+    row = api.services.ctx.store.tree.leaf_of(receipt["event_id"])
     assert row is not None and row.type == "ComplaintFiled" and row.org == api.orgs["platform"].org
     record = api.services.ctx.store.index.record_at(row.position)
     assert record is not None

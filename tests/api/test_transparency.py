@@ -32,7 +32,7 @@ def test_inclusion_proof_verifies_against_the_checkpoint(served: ApiWorld) -> No
     checkpoint = open_checkpoint(bundle["checkpoint"], _operator(served)).checkpoint
     proof = parse_proof(bundle["proof"])
     verify_proof(proof, checkpoint=checkpoint)
-    row = served.services.ctx.store.index.leaf_of(event_id)
+    row = served.services.ctx.store.tree.leaf_of(event_id)
     assert row is not None and bundle["proof"]["leaf_hash"] == leaf_hash(row.hash).hex()
 
 
@@ -47,7 +47,7 @@ def test_tlog_proof_text_verifies_offline(served: ApiWorld) -> None:
     event_id = served.scenario.notes["entrapment"]
     r = served.get("/v1/log/proofs/tlog-proof", params={"event_id": event_id})
     assert r.text.startswith("c2sp.org/tlog-proof@v1\n")
-    row = served.services.ctx.store.index.leaf_of(event_id)
+    row = served.services.ctx.store.tree.leaf_of(event_id)
     assert row is not None
     verify_tlog_proof(TlogProof.parse(r.text), leaf_hash(row.hash), _operator(served))
 

@@ -256,7 +256,7 @@ def test_references_must_exist(ledger: Ledger) -> None:
     ledger.must_accept(elsewhere)
     ledger.must_refuse("invariant.unknown_reference", ledger.on(ledger.user, "MaintenanceCountersigned", {
         "maintenance_ref": elsewhere["event_id"]}, "2024-01-12T00:00:00Z"))  # another elevator's record
-    not_a_visit = ledger.store.index.stream_rows(CODE)[0][0].event_id
+    not_a_visit = ledger.store.index.stream_rows(CODE)[0].row.event_id
     ledger.must_refuse("invariant.unknown_reference", ledger.on(ledger.user, "MaintenanceCountersigned", {
         "maintenance_ref": not_a_visit}, "2024-01-12T00:00:00Z"))  # not a maintenance record
 

@@ -10,8 +10,7 @@ import pytest
 
 from ledger.core.chain import GENESIS_HASH
 from ledger.core.submission import parse_submission
-from ledger.store import Store
-from ledger.store.index import RegistryChangedError
+from ledger.store import RegistryChangedError, Store, recorders
 from ledger.store.verify import verify_store
 from ledger.write.service import LedgerService
 from tests.harness import CODE, NOW, Ledger
@@ -88,17 +87,16 @@ def test_registry_change_during_a_batch_is_decided_again(ledger: Ledger, store_u
 
 def test_a_crash_mid_batch_leaves_nothing_half_written(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     ledger.in_service()
-    before = ledger.store.index.counts()
-    recorder = type(ledger.store.index)
+    before = ledger.store.audit.counts()
 
     def crash(*_: object) -> None:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(recorder, "_write_ledger_batch", crash)
+    monkeypatch.setattr(recorders, "write_ledger_batch", crash)  # after the events' INSERT, same transaction
     with pytest.raises(OSError):
         ledger.append(*visits(ledger, 3))
     monkeypatch.undo()
-    assert ledger.store.index.counts() == before
+    assert ledger.store.audit.counts() == before
     outcomes = ledger.must_accept(*visits(ledger, 3))
     assert [o.receipt.seq for o in outcomes if o.receipt] == [4, 5, 6]
     assert verify_store(ledger.store.url).ok
@@ -119,12 +117,12 @@ def test_a_cold_restart_replays_the_same_heads(ledger: Ledger, store_url: str) -
 
 def test_lookup_and_scan(ledger: Ledger) -> None:
     ledger.in_service()
-    made = ledger.store.index.stream_rows(CODE)[0][0]
+    made = ledger.store.index.stream_rows(CODE)[0].row
     assert ledger.store.lookup_events([made.event_id, "01900000-0000-7000-8000-0000000000ff"]).keys() == {
         made.event_id}
     rows = ledger.store.index.scan(0, 1_000_000)
     assert [row.position for row, _ in rows] == sorted(row.position for row, _ in rows)
-    assert ledger.store.index.tree_size() == len(rows)
+    assert ledger.store.tree.tree_size() == len(rows)
 
 
 def test_verify_passes_on_both_backends(ledger: Ledger) -> None:
@@ -150,18 +148,18 @@ def test_offsets_and_dead_letters_commit_with_the_events_or_not_at_all(ledger: L
     outcomes = ledger.service.append([parse_submission(good), parse_submission(bad)], offsets=[first],
                                      dead_letters=letters)
     assert [o.error is None for o in outcomes] == [True, False]
-    assert ledger.store.index.consumer_offsets("g", "t") == {0: 12}
-    (letter,) = ledger.store.index.unpublished_dead_letters("g")
+    assert ledger.store.consumers.consumer_offsets("g", "t") == {0: 12}
+    (letter,) = ledger.store.consumers.unpublished_dead_letters("g")
     assert letter.code == "signature.invalid" and letter.value == b"raw"
-    ledger.store.index.mark_dead_letters_published([letter])
-    assert ledger.store.index.unpublished_dead_letters("g") == [] and ledger.store.index.dead_letter_count("g") == 1
-    before = ledger.store.index.counts()
+    ledger.store.consumers.mark_dead_letters_published([letter])
+    assert ledger.store.consumers.unpublished_dead_letters("g") == [] and ledger.store.consumers.dead_letter_count("g") == 1
+    before = ledger.store.audit.counts()
     with pytest.raises(OffsetConflictError):  # a redelivery from a stale position
         ledger.service.append([parse_submission(visits(ledger, 1, day0=7)[0])],
                               offsets=[OffsetUpdate("g", "t", 0, None, 13)])
-    assert ledger.store.index.counts() == before
+    assert ledger.store.audit.counts() == before
     ledger.service.append([], offsets=[OffsetUpdate("g", "t", 0, 12, 20)])
-    assert ledger.store.index.consumer_offsets("g", "t") == {0: 20}
+    assert ledger.store.consumers.consumer_offsets("g", "t") == {0: 20}
 
 
 def test_workers_starting_together_all_open_the_store(store_url: str) -> None:

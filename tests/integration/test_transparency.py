@@ -42,7 +42,7 @@ def grow(ledger: Ledger, visits: int, code: str = CODE, start_day: int = 1) -> N
 
 
 def event_hashes(ledger: Ledger) -> list[bytes]:
-    return [digest for _, digest in ledger.store.index.leaf_scan(-1, 1_000_000)]
+    return [digest for _, digest in ledger.store.tree.leaf_scan(-1, 1_000_000)]
 
 
 def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger: Ledger) -> None:
@@ -52,7 +52,7 @@ def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger
         ledger.must_accept(*[ledger.maintenance(f"2024-02-{d:02d}T0{batch % 10}:00:00Z")
                              for d in range(1, batch + 1)])
     data = event_hashes(ledger)
-    nodes = ledger.store.index  # the store itself is the NodeSource proofs are read from
+    nodes = ledger.store.tree  # the store's Merkle table is the NodeSource proofs are read from
     for size in range(1, len(data) + 1):
         root = ref.mth(data[:size])
         assert merkle.root(size, nodes) == root
@@ -66,7 +66,7 @@ def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger
             verify_consistency(old, size, ref.mth(data[:old]), root, hashes)
     log = TransparencyLog(ledger.store)
     log.issue(OPERATOR)
-    last = log.inclusion(ledger.store.index.row_at_leaf(len(data) - 1).event_id)  # type: ignore[union-attr]
+    last = log.inclusion(ledger.store.tree.row_at_leaf(len(data) - 1).event_id)  # type: ignore[union-attr]
     assert last.tree_size == len(data) and last.event_hash == data[-1] and last.root_hash == ref.mth(data)
 
 
@@ -87,7 +87,7 @@ def test_a_tampered_checkpoint_fails_verification(ledger: Ledger) -> None:
     ledger.in_service()
     log = TransparencyLog(ledger.store)
     issued = log.issue(OPERATOR)
-    ledger.store.index.replace_checkpoint_note(issued.checkpoint_id, issued.note.replace("\n8\n", "\n7\n", 1)
+    ledger.store.checkpoints.replace_checkpoint_note(issued.checkpoint_id, issued.note.replace("\n8\n", "\n7\n", 1)
                                                if "\n8\n" in issued.note else issued.note[:-3] + "AA\n")
     report = verify_store(ledger.store.url)
     assert not report.ok and report.failure and report.failure.stream == "checkpoints"

@@ -56,5 +56,5 @@ def test_sigkill_mid_batch_and_restart_leaves_every_event_exactly_once(
     assert stats["appended"] == len(city.event_ids) - killed_at
     assert verify_store(parse_store_url(url)).ok
     with Store(url) as store:  # every record on the topic is accounted for by the store's offsets
-        assert sum(store.index.consumer_offsets(group, topic).values()) == city.sent
-        assert store.index.dead_letter_count(group) == 0
+        assert sum(store.consumers.consumer_offsets(group, topic).values()) == city.sent
+        assert store.consumers.dead_letter_count(group) == 0

@@ -50,7 +50,7 @@ def _wait(condition: Callable[[], bool], seconds: float, what: str,
 
 def _count(url: str) -> int:
     with Store(url) as store:
-        return store.index.tree_size()
+        return store.tree.tree_size()
 
 
 def test_two_workers_in_one_group_apply_every_event_once(

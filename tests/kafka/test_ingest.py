@@ -41,7 +41,7 @@ def test_n_events_in_exactly_n_in_the_ledger_and_a_redelivery_is_skipped(
     assert stats.duplicates == city.sent - len(city.event_ids)  # the registry's copies in every partition
     assert verify_store(parse_store_url(url)).ok
     with Store(url) as store:
-        assert sum(store.index.consumer_offsets(group, topic).values()) == city.sent
+        assert sum(store.consumers.consumer_offsets(group, topic).values()) == city.sent
 
     rewind_group(kafka_bootstrap, topic, group)  # Kafka forgets; the store remembers
     again = ingest(url, kafka_bootstrap, topic, group)
@@ -71,8 +71,8 @@ def test_refused_records_become_dead_letters_with_reason_bytes_and_headers(
     assert (stats.dead_letters, stats.relayed) == (len(bad), len(bad))
     assert stats.appended == len(city.event_ids) + 1
     with Store(url) as store:
-        assert store.index.dead_letter_count(group) == len(bad)
-        assert store.index.unpublished_dead_letters(group) == []
+        assert store.consumers.dead_letter_count(group) == len(bad)
+        assert store.consumers.unpublished_dead_letters(group) == []
     letters = read_topic(kafka_bootstrap, f"{topic}.dlq", len(bad))
     expected = {value or b"": (key, code) for key, value, code in bad}
     assert len(letters) == len(bad)

@@ -62,7 +62,7 @@ def test_output_appends_to_a_fresh_store_refusing_only_the_injected_bad_submissi
             if outcome.error is not None:
                 refused[line] = outcome.error.code
     assert refused == expected
-    assert store.index.tree_size() == truth["counts"]["valid_events"] == len(lines) - len(expected)
+    assert store.tree.tree_size() == truth["counts"]["valid_events"] == len(lines) - len(expected)
     fraud_ids = [event_id for case in truth["fraud"] for event_id in case["event_ids"]]
     assert len(store.lookup_events(fraud_ids)) == len(set(fraud_ids))  # fraud is valid to the ledger
     assert verify_store(store.url, store=store).ok

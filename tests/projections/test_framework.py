@@ -109,7 +109,7 @@ def test_single_view_rebuild_and_code_version_change(store: Store, scenario: Sce
     assert report.events == store.index.max_position()
     assert views.dump() == before
     # A new version of a view's code: the stored view is dropped and rebuilt on the next run.
-    with store.index.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+    with store.database.transaction(commit=True) as cursor:
         cursor.execute(views.db.sql(f"UPDATE {views.db.t('pj_tracking')} SET version = 'old' WHERE view = 'fleet'"))
     again = Projections(store)
     assert again.catch_up().events == store.index.max_position()
@@ -165,8 +165,7 @@ def test_notification_id_gaps_on_postgresql(pg_url: str, scenario: Scenario) -> 
         _append(store, lines[:50])
         views = Projections(store)
         views.catch_up()
-        schema = store.url.schema
-        table = f'"{schema}".{store.index.events_table_name}'  # type: ignore[attr-defined]
+        table = store.events_table
         with psycopg.connect(pg_url.split("?")[0], autocommit=True) as conn:  # what a failed insert leaves behind
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), "
                          f"(SELECT MAX(notification_id) FROM {table}) + 100)")

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
-
-from api.http.auth import NAMED_RELATIONS, ROLES, SIGNED_RELATIONS, Principal, relates, relation_types
+from api.http.auth import NAMED_RELATIONS, ROLES, SIGNED_RELATIONS, Principal, payload_field, relates, relation_types
 from api.http.errors import AuthenticationError, PermissionDenied, RequestError
 from api.http.services.context import LedgerContext
 from api.http.tokens import TOKEN_PREFIX, TokenRecord, TokenStore
 from ledger.core.errors import AuthorizationError, ElevatorUnknownError
 from ledger.core.identifiers import check_equipment_code, check_uscc
-from ledger.store import IndexRow
+from ledger.store import ElevatorDirectory, RelationRecord, StoredRecord
 
 __all__ = ["AccessService", "ElevatorRows", "IssuedToken"]
 
-ElevatorRows = list[tuple[IndexRow, bytes]]
+ElevatorRows = list[StoredRecord]
 _MAX_TOKEN_CHARS = 200
 
 
@@ -40,7 +38,8 @@ class IssuedToken:
 class AccessService:
     def __init__(self, ctx: LedgerContext) -> None:
         self.ctx = ctx
-        self.tokens = TokenStore(ctx.store)
+        self.elevators: ElevatorDirectory = ctx.store.elevators
+        self.tokens = TokenStore(ctx.store.database)
 
     # --- tokens ----------------------------------------------------------------------------------------------
 
@@ -99,14 +98,7 @@ class AccessService:
             self.require_exists(code)
             return
         _check_code(code)
-        sql = self.ctx.sql
-        types = sorted(relation_types(principal.role))
-        marks = ",".join("?" * len(types)) or "NULL"
-        rows = sql.query(
-            f"SELECT i.type, i.org, e.state FROM {sql.index_table} i JOIN {sql.events_table} e "
-            f"ON e.{sql.rowid} = i.position WHERE i.stream_key = ? AND i.type IN ({marks})", (code, *types),
-        )
-        if not relates(principal, [(str(t), str(o), bytes(state)) for t, o, state in rows]):
+        if not relates(principal, self.elevators.relation_records(code, relation_types(principal.role))):
             self.require_exists(code)
             raise PermissionDenied(f"elevator {code} is outside the scope of {principal.org} as {principal.role}",
                                    code="auth.out_of_scope")
@@ -114,9 +106,7 @@ class AccessService:
     def require_exists(self, code: str) -> None:
         """Refuse with 404 ``elevator.unknown`` unless the ledger has elevator ``code``."""
         _check_code(code)
-        sql = self.ctx.sql
-        if not sql.query(f"SELECT 1 FROM {sql.index_table} WHERE stream_key = ? AND seq = 1 "
-                         "AND stream_kind = 'elevator'", (code,)):
+        if not self.elevators.elevator_exists(code):
             raise ElevatorUnknownError(f"no elevator {code} in this ledger")
 
     def elevator_rows(self, principal: Principal, code: str) -> ElevatorRows:
@@ -126,7 +116,7 @@ class AccessService:
             ElevatorUnknownError: no such elevator (404); PermissionDenied ``auth.out_of_scope`` (403).
         """
         rows = self.stream(code)
-        if not relates(principal, [(row.type, row.org, record) for row, record in rows]):
+        if not relates(principal, [RelationRecord(row.type, row.org, record) for row, record in rows]):
             raise PermissionDenied(f"elevator {code} is outside the scope of {principal.org} as {principal.role}",
                                    code="auth.out_of_scope")
         return rows
@@ -135,44 +125,27 @@ class AccessService:
         """An elevator's stream without any scope check (the public summary's own business)."""
         _check_code(code)
         rows = self.ctx.store.index.stream_rows(code)
-        if not rows or rows[0][0].stream_kind != "elevator":
+        if not rows or rows[0].row.stream_kind != "elevator":
             raise ElevatorUnknownError(f"no elevator {code} in this ledger")
         return rows
 
     def visible_elevators(self, principal: Principal, after: str, limit: int) -> list[str]:
         """Equipment codes the principal may see, in code order, after ``after`` (a page of ``limit``)."""
-        sql, index = self.ctx.sql, self.ctx.sql.index_table
         if principal.is_regulator:
-            rows = sql.query(f"SELECT stream_key FROM {index} WHERE stream_key > ? AND seq = 1 "
-                             "AND stream_kind = 'elevator' ORDER BY stream_key LIMIT ?", (after, limit))
-            return [str(r[0]) for r in rows]
+            return self.elevators.elevator_codes(after, limit)
         if principal.role in NAMED_RELATIONS:
             return self._named_elevators(principal, after, limit)
-        types = sorted(SIGNED_RELATIONS.get(principal.role, ()))
-        if not types:
-            return []
-        marks = ",".join("?" * len(types))
-        rows = sql.query(
-            f"SELECT DISTINCT stream_key FROM {index} WHERE org = ? AND stream_kind = 'elevator' "
-            f"AND type IN ({marks}) AND stream_key > ? ORDER BY stream_key LIMIT ?",
-            (principal.org, *types, after, limit),
-        )
-        return [str(r[0]) for r in rows]
+        return self.elevators.elevators_recorded_by(principal.org, SIGNED_RELATIONS.get(principal.role, ()), after,
+                                                    limit)
 
     def _named_elevators(self, principal: Principal, after: str, limit: int) -> list[str]:
-        sql = self.ctx.sql
+        """Elevators whose records name the principal's organization in a payload field (the field per type)."""
         fields = NAMED_RELATIONS[principal.role]
-        marks = ",".join("?" * len(fields))
-        rows = sql.query(
-            f"SELECT i.stream_key, i.type, e.state FROM {sql.index_table} i JOIN {sql.events_table} e "
-            f"ON e.{sql.rowid} = i.position WHERE i.type IN ({marks}) AND i.stream_key > ? ORDER BY i.stream_key",
-            (*fields, after),
-        )
         found: list[str] = []
-        for key, event_type, state in rows:
-            payload = orjson.loads(bytes(state)).get("payload", {})
-            if payload.get(fields[event_type]) == principal.org and (not found or found[-1] != key):
-                found.append(str(key))
+        for typed in self.elevators.records_of_types(fields, after):
+            if (payload_field(typed.record, fields[typed.type]) == principal.org
+                    and (not found or found[-1] != typed.stream_key)):
+                found.append(typed.stream_key)
                 if len(found) >= limit:
                     break
         return found

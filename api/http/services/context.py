@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from api.http.sql import StoreSQL
 from ledger.core.errors import LedgerError
 from ledger.core.registry import Registry
 from ledger.core.submission import Submission
@@ -29,7 +28,6 @@ class LedgerContext:
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        self.sql = StoreSQL(store)
         self.log = TransparencyLog(store)
         self._writer = LedgerService(store, clock=clock)
         self._lock = threading.Lock()

@@ -63,7 +63,7 @@ class PageService:
                 Bar(m["name"] or m["org"], float(m["score"]), m["grade"] or "—", m["grade"] in ("A", "B")) for m in worst
             ]),
             "blacklist": credit["blacklist"],
-            "log": {"tree_size": self.ctx.store.index.tree_size(), "checkpoint": self.provenance.checkpoint()},
+            "log": {"tree_size": self.ctx.store.tree.tree_size(), "checkpoint": self.provenance.checkpoint()},
         }
 
     @staticmethod
@@ -91,7 +91,7 @@ class PageService:
         by_seq = {r["seq"]: r for r in checks["records"]}
         names = self.ctx.names()
         timeline = []
-        for row, _ in sorted(rows, key=lambda item: (item[0].occurred_at, item[0].seq), reverse=True):
+        for row in sorted((stored.row for stored in rows), key=lambda row: (row.occurred_at, row.seq), reverse=True):
             check = by_seq[row.seq]
             timeline.append({
                 "seq": row.seq, "event_id": row.event_id, "type": row.type, "label": label(EVENT_LABELS, row.type),

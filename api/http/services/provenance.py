@@ -92,7 +92,8 @@ class ProvenanceService:
         checkpoint = self.checkpoint()
         size = checkpoint["size"] if checkpoint and checkpoint["verified"] else 0
         results = list(_check_records(rows, registry, size))
-        first = next(((row, check) for (row, _), check in zip(rows, results, strict=True) if not check.verified), None)
+        first = next(((stored.row, check) for stored, check in zip(rows, results, strict=True) if not check.verified),
+                     None)
         proof_ok = self._newest_proof(rows, size, checkpoint)
         return {
             "ok": first is None and proof_ok is not False,
@@ -102,8 +103,7 @@ class ProvenanceService:
             "logged": sum(1 for c in results if c.logged),
             "checkpoint": checkpoint,
             "newest_logged_proof_ok": proof_ok,
-            "first_problem": None if first is None else {"seq": first[0].seq, "event_id": first[0].event_id,
-                                                          "problem": first[1].problem},
+            "first_problem": None if first is None else _problem(*first),
             "records": [{"seq": row.seq, "event_id": row.event_id, **check.to_dict()}
                         for (row, _), check in zip(rows, results, strict=True)],
         }
@@ -128,11 +128,15 @@ class ProvenanceService:
             return None
         row = logged[-1]
         try:
-            proof = inclusion_proof(row.leaf, size, self.ctx.store.index)
+            proof = inclusion_proof(row.leaf, size, self.ctx.store.tree)
             verify_inclusion(leaf_hash(row.hash), row.leaf, size, proof, bytes.fromhex(checkpoint["root_hash"]))
         except LedgerError:
             return False
         return True
+
+
+def _problem(row: IndexRow, check: RecordCheck) -> dict[str, Any]:
+    return {"seq": row.seq, "event_id": row.event_id, "problem": check.problem}
 
 
 def _event_item(row: IndexRow, record: bytes, previous: bytes, registry: Registry) -> dict[str, Any]:

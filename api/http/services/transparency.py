@@ -71,13 +71,13 @@ class TransparencyService:
         """A c2sp.org/tlog-proof@v1 of the event against the latest checkpoint (offline-verifiable text)."""
         log = self.ctx.log
         issued = log.latest()
-        row = self.ctx.store.index.leaf_of(event_id)
+        row = self.ctx.store.tree.leaf_of(event_id)
         if row is None:
             raise NotFoundError(f"no event {event_id} in this ledger")
         if row.leaf >= issued.size:
             raise ConflictError(f"event {event_id} is not yet under a signed checkpoint (leaf {row.leaf}, "
                                 f"checkpoint size {issued.size})", code="passport.stale_checkpoint")
-        hashes = inclusion_proof(row.leaf, issued.size, self.ctx.store.index)
+        hashes = inclusion_proof(row.leaf, issued.size, self.ctx.store.tree)
         return TlogProof(row.leaf, tuple(hashes), issued.note).to_text()
 
     def passport(self, code: str) -> dict[str, Any]:

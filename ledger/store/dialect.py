@@ -1,0 +1,142 @@
+"""The one place that knows how SQLite and PostgreSQL differ, and runs SQL on the store's own connections.
+
+Every statement in the project is written once, for both backends, with ``?`` placeholders and bare table names;
+:class:`Dialect` turns it into the backend's text (``%s`` placeholders, tables qualified by the PostgreSQL
+schema) and names the few column types that differ. :class:`Database` runs statements through the eventsourcing
+datastore — its pool, its transactions, its schema — so a process holds one pool per database and everything the
+project stores beside the events (ledger tables, projection views, API tokens) lives in the same file or schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+from psycopg.rows import tuple_row
+
+__all__ = ["Cursor", "Database", "Dialect", "postgres_dialect", "row_values", "sqlite_dialect"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """SQL text and column types for one backend."""
+
+    name: Literal["sqlite", "postgresql"]
+    schema: str = ""  # PostgreSQL: the schema every table lives in
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name == "postgresql"
+
+    def table(self, name: str) -> str:
+        """``name`` as it must appear in SQL (schema-qualified on PostgreSQL)."""
+        return f'"{self.schema}".{name}' if self.is_postgres else name
+
+    def sql(self, text: str) -> str:
+        """``text`` written with ``?`` placeholders, in the backend's placeholder style."""
+        return text.replace("?", "%s") if self.is_postgres else text
+
+    @property
+    def blob(self) -> str:
+        return "BYTEA" if self.is_postgres else "BLOB"
+
+    @property
+    def integer(self) -> str:
+        """A 64-bit integer column (SQLite's INTEGER already is one)."""
+        return "BIGINT" if self.is_postgres else "INTEGER"
+
+    @property
+    def events_rowid(self) -> str:
+        """The eventsourcing events table's notification id column: the ledger's global position."""
+        return "notification_id" if self.is_postgres else "rowid"
+
+    @property
+    def position_key(self) -> str:
+        """A primary key column that is the ledger position; on SQLite INTEGER PRIMARY KEY makes it the rowid."""
+        return f"{self.integer} PRIMARY KEY"
+
+    @property
+    def clustered(self) -> str:
+        """Table suffix storing rows in their primary key's B-tree (SQLite's WITHOUT ROWID; PostgreSQL: none)."""
+        return "" if self.is_postgres else " WITHOUT ROWID"
+
+
+def sqlite_dialect() -> Dialect:
+    return Dialect("sqlite")
+
+
+def postgres_dialect(schema: str) -> Dialect:
+    return Dialect("postgresql", schema)
+
+
+class Cursor(Protocol):
+    """What the project uses of a DB-API cursor (eventsourcing's SQLite wrapper or a psycopg cursor)."""
+
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+
+    def executemany(self, query: Any, params_seq: Any, /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Any: ...
+
+
+def row_values(row: Any) -> tuple[Any, ...]:
+    """A fetched row as a tuple, whether the driver returned a tuple, an sqlite3.Row or a dict (psycopg dict_row)."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+class Database:
+    """Runs SQL on the store's database through the eventsourcing datastore; rows come back as tuples."""
+
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore, dialect: Dialect) -> None:
+        self.datastore = datastore
+        self.dialect = dialect
+
+    def table(self, name: str) -> str:
+        return self.dialect.table(name)
+
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        """A cursor inside one transaction, committed at the end when ``commit`` (else rolled back)."""
+        return self.datastore.transaction(commit=commit)
+
+    def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a read-only statement."""
+        with self._reading() as cursor:
+            cursor.execute(self.dialect.sql(text), tuple(params))
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``text`` once per row, in one committed transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.executemany(self.dialect.sql(text), rows)
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> int:
+        """Run one writing statement in its own committed transaction; returns the number of rows it touched."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.dialect.sql(text), tuple(params))
+            return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)
+
+    def script(self, statements: Sequence[str]) -> None:
+        """Run DDL statements (``CREATE … IF NOT EXISTS``), already in the dialect's text, in one transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A cursor that returns plain tuples: on SQLite inside a read transaction (sqlite3.Row costs more than
+        the query on bulk reads); on PostgreSQL on an autocommit connection, one statement, no BEGIN/ROLLBACK."""
+        datastore = self.datastore
+        if isinstance(datastore, PostgresDatastore):
+            with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+                yield cursor
+        else:
+            with datastore.transaction(commit=False) as cursor:
+                raw = cursor.sqlite_cursor
+                raw.row_factory = None
+                yield raw
