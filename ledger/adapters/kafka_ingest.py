@@ -23,7 +23,8 @@ the group rebalanced — makes this worker re-read the stored offsets and apply 
 
 Kafka transactions are not used: the exactly-once effect comes from the store, which works with any broker (on
 Tansu 0.6.0 a ``read_committed`` consumer still saw an aborted record: docs/ARCHITECTURE.md §8). This module is
-the only place in ``ledger/`` that imports kafka-python.
+the only place in ``ledger/`` that imports kafka-python; which offsets are applied, read and committed is decided
+in ledger/adapters/kafka_offsets.py, without Kafka and without a clock of its own.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import orjson
@@ -43,11 +44,12 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from ledger.adapters.kafka_offsets import Activity, AssignmentChanges, OffsetBook, retry_delay
 from ledger.core.errors import ConfigurationError, LedgerError, SchemaError, VersionConflictError
 from ledger.core.submission import Submission
-from ledger.store import DeadLetter, OffsetConflictError, OffsetUpdate, Store
-from ledger.write.service import LedgerService, Outcome, parse_lines
-from ledger.write.signatures import PendingChecks, SignatureChecker, Verified
+from ledger.store import ConsumerState, DeadLetter, OffsetConflictError, Store
+from ledger.write.service import LedgerService, Outcome, Prepared, parse_lines
+from ledger.write.signatures import SignatureChecker, Verified
 
 __all__ = ["DLQ_HEADERS", "IngestConfig", "IngestStats", "IngestWorker", "dead_letter_record"]
 
@@ -57,6 +59,7 @@ DLQ_HEADERS = ("liftledger.error.code", "liftledger.error.message", "liftledger.
 _KEY_HEADER = "liftledger.source.key"  # how the original key is kept in the outbox's headers column
 _TRANSIENT = (StoreOperationalError, StoreInterfaceError, VersionConflictError)
 Report = Callable[[dict[str, Any]], None]
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,6 @@ class IngestStats:
     retries: int = 0
     seconds_busy: float = 0.0  # time spent appending
     seconds_active: float = 0.0  # from the first record read to the last batch committed (polls included)
-    started: float = field(default_factory=time.time)
 
     @property
     def processed(self) -> int:
@@ -103,7 +105,6 @@ class IngestStats:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out.pop("started")
         out["processed"] = self.processed
         out["seconds_busy"] = round(self.seconds_busy, 3)
         out["seconds_active"] = round(self.seconds_active, 3)
@@ -116,26 +117,21 @@ Batch = list[tuple[TopicPartition, list[Any]]]
 
 class IngestWorker:
     def __init__(self, store: Store, config: IngestConfig, *, signatures: SignatureChecker | None = None,
-                 report: Report | None = None) -> None:
-        self.store, self.config = store, config
+                 report: Report | None = None, clock: Clock = time.monotonic) -> None:
+        self.config = config
+        self.consumers: ConsumerState = store.consumers
         self.service = LedgerService(store, signatures=signatures or SignatureChecker())
         self.report = report or (lambda _: None)
+        self.clock = clock
         self.stats = IngestStats()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._assigned: set[TopicPartition] = set()
-        self._revoked: set[TopicPartition] = set()
-        self._stored: dict[TopicPartition, int | None] = {}  # the store's next offset per owned partition
-        self._floor: dict[TopicPartition, int] = {}  # records below it are applied (or do not exist)
-        self._read: dict[TopicPartition, int] = {}  # the next offset expected from Kafka (≥ floor)
-        self._sought: dict[TopicPartition, int] = {}
-        self._waiting: _Prepared | None = None  # parsed, signatures being checked, not yet committed
+        self._changes: AssignmentChanges[TopicPartition] = AssignmentChanges()
+        self._book: OffsetBook[TopicPartition] = OffsetBook()
+        self._waiting: _Waiting | None = None  # parsed, signatures being checked, not yet committed
         self._consumer: KafkaConsumer | None = None
         self._dlq: KafkaProducer | None = None
         self._letters_pending = True  # relay leftovers from an earlier run first
-        self._last_record = time.monotonic()
-        self._first_record: float | None = None
-        self._last_report = (time.monotonic(), 0)
+        self._activity = Activity.starting(clock())
 
     # --- control ---------------------------------------------------------------------------------------------
 
@@ -160,10 +156,9 @@ class IngestWorker:
         assert consumer is not None
         polled = consumer.poll(timeout_ms=0 if self._waiting else self.config.poll_timeout_ms,
                                max_records=self.config.batch_size)
-        polled = self._apply_assignment_changes(dict(polled))
+        self._apply_assignment_changes()
         if polled:
-            self._last_record = time.monotonic()
-            self._first_record = self._first_record or self._last_record
+            self._activity.records_arrived(self.clock())
         batch = self._unapplied(polled)
         prepared = self._prepare(batch) if batch else None
         self._commit_waiting()
@@ -173,43 +168,37 @@ class IngestWorker:
         if self._waiting is None and self._idle_and_caught_up():
             self._stop.set()
 
-    def _prepare(self, batch: Batch) -> _Prepared:
+    def _prepare(self, batch: Batch) -> _Waiting:
         """Parse the batch and start verifying its signatures on the checker's pool."""
-        items, checks = self.service.prepare(record.value or _EMPTY for _, recs in batch for record in recs)
-        return _Prepared(batch, items, checks)
+        return _Waiting(batch, self.service.prepare(record.value or _EMPTY for _, recs in batch for record in recs))
 
     def _commit_waiting(self) -> None:
-        prepared, self._waiting = self._waiting, None
-        if prepared is None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is None:
             return
-        started = time.perf_counter()
-        if self._partly_applied(prepared.batch):
-            self._apply_rest(prepared.batch)
+        started = self.clock()
+        if self._book.partly_applied(waiting.batch):
+            self._apply_rest(waiting.batch)
         else:
             try:
-                outcomes = self._append(prepared.batch, prepared.items, prepared.checks.result())
+                outcomes = self._append(waiting.batch, waiting.prepared.items, waiting.prepared.checks.result())
             except OffsetConflictError:
                 self.stats.offset_conflicts += 1
-                self._apply_rest(prepared.batch)
+                self._apply_rest(waiting.batch)
             else:
                 self._count(outcomes)
-                self._commit_to_kafka(prepared.batch)
+                self._commit_to_kafka(waiting.batch)
+        now = self.clock()
         self.stats.batches += 1
-        self.stats.seconds_busy += time.perf_counter() - started
-        assert self._first_record is not None
-        self.stats.seconds_active = time.monotonic() - self._first_record
-
-    def _partly_applied(self, batch: Batch) -> bool:
-        """Whether the store already holds some of the batch (its previous batch found it applied elsewhere)."""
-        return any(recs[0].offset < (self._stored.get(tp) or 0) for tp, recs in batch)
+        self.stats.seconds_busy += now - started
+        self.stats.seconds_active = self._activity.active_seconds(now)
 
     def _apply_rest(self, batch: Batch) -> None:
         """Another worker applied part of the batch (a rebalance): re-read the store's offsets and apply only
         what is left, parsing it again."""
         while batch:
             self._reload_offsets([tp for tp, _ in batch])
-            batch = [(tp, rest) for tp, recs in batch
-                     if (rest := [r for r in recs if r.offset >= (self._stored.get(tp) or 0)])]
+            batch = self._book.rest_of(batch)
             if not batch:
                 return
             try:
@@ -227,12 +216,11 @@ class IngestWorker:
         records = [(tp, record) for tp, recs in batch for record in recs]
         if items is None:
             items = parse_lines(record.value or _EMPTY for _, record in records)
-        offsets = [OffsetUpdate(self.config.group, self.config.topic, tp.partition, self._stored.get(tp),
-                                recs[-1].offset + 1) for tp, recs in batch]
+        offsets = self._book.offset_updates(batch, self.config.group, self.config.topic)
 
         def letters(outcomes: list[Outcome]) -> list[DeadLetter]:
-            return [self._dead_letter(tp, record, outcome.error) for (tp, record), outcome in zip(records, outcomes)
-                    if outcome.error is not None]
+            return [self._dead_letter(tp, record, outcome.error)
+                    for (tp, record), outcome in zip(records, outcomes, strict=True) if outcome.error is not None]
 
         for attempt in range(10):
             try:
@@ -242,7 +230,7 @@ class IngestWorker:
                     raise
                 self.stats.retries += 1
                 verified = None
-                time.sleep(min(2.0, 0.05 * 2 ** attempt))
+                time.sleep(retry_delay(attempt))
         raise AssertionError("unreachable")
 
     def _count(self, outcomes: Sequence[Outcome]) -> None:
@@ -257,11 +245,7 @@ class IngestWorker:
 
     def _commit_to_kafka(self, batch: Batch) -> None:
         """The store has the batch; advance our view and tell Kafka (best effort: the store is the truth)."""
-        offsets = {}
-        for tp, recs in batch:
-            if tp in self._read:  # still ours
-                self._stored[tp] = self._floor[tp] = recs[-1].offset + 1
-            offsets[tp] = OffsetAndMetadata(recs[-1].offset + 1, "", -1)
+        offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._book.applied(batch).items()}
         assert self._consumer is not None
         try:
             self._consumer.commit_async(offsets)
@@ -281,73 +265,33 @@ class IngestWorker:
 
     # --- partitions and positions ----------------------------------------------------------------------------
 
-    def _apply_assignment_changes(self, polled: dict[TopicPartition, list[Any]]) -> dict[TopicPartition, list[Any]]:
-        """Take over newly assigned partitions at the store's position; forget revoked ones.
-
-        Kafka delivers from its own committed offset, which may lag the store (a crash after the store's commit):
-        such redelivered records fall below the floor and are skipped. Where the store has nothing for a
-        partition, the floor is the partition's first offset, so nothing before Kafka's position is missed.
-        """
-        with self._lock:
-            assigned, self._assigned = self._assigned, set()
-            revoked, self._revoked = self._revoked, set()
+    def _apply_assignment_changes(self) -> None:
+        """Take over newly assigned partitions at the store's position; forget revoked ones (kafka_offsets.py)."""
+        assigned, revoked = self._changes.take()
         if assigned or revoked:
             self._commit_waiting()  # a batch in flight belongs to the old assignment: settle it first
-        for tp in revoked - assigned:
-            for table in (self._stored, self._floor, self._read, self._sought):
-                table.pop(tp, None)
+        self._book.forget(revoked - assigned)
         if not assigned:
-            return polled
-        stored = self.store.consumers.consumer_offsets(self.config.group, self.config.topic)
-        unknown = [tp for tp in assigned if tp.partition not in stored]
+            return
+        stored = self.consumers.consumer_offsets(self.config.group, self.config.topic)
+        unknown = self._book.without_stored_offset(assigned, stored)
         assert self._consumer is not None
         beginnings = self._consumer.beginning_offsets(unknown) if unknown else {}
-        for tp in assigned:
-            position = stored.get(tp.partition)
-            self._stored[tp] = position
-            self._floor[tp] = self._read[tp] = position if position is not None else int(beginnings.get(tp) or 0)
-            self._sought.pop(tp, None)
-        self.report({"event": "assigned", "partitions": sorted(tp.partition for tp in self._floor)})
-        return polled
+        self._book.take_over(assigned, stored, beginnings)
+        self.report({"event": "assigned", "partitions": self._book.owned})
 
     def _unapplied(self, polled: dict[TopicPartition, list[Any]]) -> Batch:
-        """The records not yet applied nor taken into a batch, per partition. Records below that point are
-        redeliveries (skipped); records starting beyond it (Kafka's committed offset ahead of the store) make the
-        partition rewind once to read the gap."""
-        batch: Batch = []
-        for tp, recs in polled.items():
-            expected = self._read.get(tp)
-            if expected is None:
-                continue  # revoked meanwhile
-            kept = [r for r in recs if r.offset >= expected]
-            self.stats.skipped += len(recs) - len(kept)
-            if kept and kept[0].offset > expected and self._sought.get(tp) != expected:
-                assert self._consumer is not None
-                self._consumer.seek(tp, expected)
-                self._sought[tp] = expected
-                continue
-            if kept:
-                self._read[tp] = kept[-1].offset + 1
-                batch.append((tp, kept))
-        return batch
+        """The records not yet applied nor taken into a batch; rewinds a partition whose records start beyond
+        what the store holds."""
+        found = self._book.unapplied(polled)
+        self.stats.skipped += found.skipped
+        assert self._consumer is not None
+        for tp, offset in found.rewinds.items():
+            self._consumer.seek(tp, offset)
+        return found.batch
 
     def _reload_offsets(self, partitions: Sequence[TopicPartition]) -> None:
-        stored = self.store.consumers.consumer_offsets(self.config.group, self.config.topic)
-        for tp in partitions:
-            position = stored.get(tp.partition)
-            self._stored[tp] = position  # what the next attempt is checked against, owned or not
-            if position is not None and tp in self._read:
-                self._floor[tp] = max(self._floor[tp], position)
-
-    def _on_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        with self._lock:
-            self._assigned |= set(assigned)
-            self._revoked -= set(assigned)
-
-    def _on_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        with self._lock:
-            self._revoked |= set(revoked)
-            self._assigned -= set(revoked)
+        self._book.reload(partitions, self.consumers.consumer_offsets(self.config.group, self.config.topic))
 
     # --- dead letters, reports, idleness ---------------------------------------------------------------------
 
@@ -357,7 +301,7 @@ class IngestWorker:
             return
         try:
             while True:
-                letters = [d for d in self.store.consumers.unpublished_dead_letters(self.config.group)
+                letters = [d for d in self.consumers.unpublished_dead_letters(self.config.group)
                            if d.topic == self.config.topic]
                 if not letters:
                     break
@@ -365,7 +309,7 @@ class IngestWorker:
                     key, headers = dead_letter_record(letter)
                     self._dlq.send(self.config.dead_letter_topic, value=letter.value, key=key, headers=headers)
                 self._dlq.flush()
-                self.store.consumers.mark_dead_letters_published(letters)
+                self.consumers.mark_dead_letters_published(letters)
                 self.stats.relayed += len(letters)
             self._letters_pending = False
         except (KafkaError, *_TRANSIENT) as e:
@@ -377,30 +321,29 @@ class IngestWorker:
         if consumer is None:
             return {}
         out: dict[int, int | None] = {}
-        for tp, floor in self._floor.items():
+        for tp, floor in self._book.floors.items():
             high = consumer.highwater(tp)
             out[tp.partition] = None if high is None else max(0, high - floor)
         return out
 
     def _maybe_report(self) -> None:
-        now = time.monotonic()
-        last_time, last_processed = self._last_report
-        if now - last_time < self.config.report_every_s:
+        now = self.clock()
+        if not self._activity.report_due(now, self.config.report_every_s):
             return
-        rate = (self.stats.processed - last_processed) / (now - last_time)
+        rate = self._activity.reported(now, self.stats.processed)
         lag = {str(partition): behind for partition, behind in sorted(self.lag().items())}
         self.report({"event": "progress", **self.stats.to_dict(), "rate_per_second": round(rate, 1), "lag": lag})
-        self._last_report = (now, self.stats.processed)
 
     def _idle_and_caught_up(self) -> bool:
         idle = self.config.exit_when_idle_s
-        if idle is None or time.monotonic() - self._last_record < idle or not self._floor:
+        owned = self._book.floors
+        if idle is None or self._activity.idle_for(self.clock()) < idle or not owned:
             return False
         if not all(lag == 0 for lag in self.lag().values()):
             return False
         consumer = self._consumer
         assert consumer is not None
-        return all((consumer.highwater(tp) or 0) <= consumer.position(tp, timeout_ms=1000) for tp in self._floor)
+        return all((consumer.highwater(tp) or 0) <= consumer.position(tp, timeout_ms=1000) for tp in owned)
 
     # --- opening and closing ---------------------------------------------------------------------------------
 
@@ -418,7 +361,7 @@ class IngestWorker:
         if not consumer.partitions_for_topic(c.topic):
             consumer.close()
             raise ConfigurationError(f"topic {c.topic} does not exist at {c.bootstrap}")
-        consumer.subscribe([c.topic], listener=_Listener(self))
+        consumer.subscribe([c.topic], listener=_Listener(self._changes))
         self._consumer = consumer
         if c.dead_letter_topic:
             self._ensure_dead_letter_topic(len(consumer.partitions_for_topic(c.topic) or ()))
@@ -444,7 +387,7 @@ class IngestWorker:
     def _close(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
-            owned = {tp: OffsetAndMetadata(p, "", -1) for tp in self._read if (p := self._stored.get(tp)) is not None}
+            owned = {tp: OffsetAndMetadata(p, "", -1) for tp, p in self._book.commits_on_close().items()}
             try:
                 if owned:
                     consumer.commit(owned)
@@ -460,26 +403,25 @@ class IngestWorker:
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     """Runs on kafka-python's IO thread: it only notes changes; the worker acts on them between polls."""
 
-    def __init__(self, worker: IngestWorker) -> None:
-        self.worker = worker
+    def __init__(self, changes: AssignmentChanges[TopicPartition]) -> None:
+        self.changes = changes
 
     def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        self.worker._on_revoked(revoked)
+        self.changes.revoked(revoked)
 
     def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        self.worker._on_assigned(assigned)
+        self.changes.assigned(assigned)
 
 
 _EMPTY = SchemaError("the record has no value", path="")
 
 
 @dataclass
-class _Prepared:
+class _Waiting:
     """A batch parsed, its signatures being verified, waiting for the previous batch's commit."""
 
     batch: Batch
-    items: list[Submission | LedgerError]
-    checks: PendingChecks
+    prepared: Prepared
 
 
 def dead_letter_record(letter: DeadLetter) -> tuple[bytes | None, list[tuple[str, bytes]]]:
