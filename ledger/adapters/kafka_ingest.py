@@ -400,7 +400,7 @@ class IngestWorker:
         self.report({"event": "stopped", **self.stats.to_dict()})
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python is untyped: its base class is Any
     """Runs on kafka-python's IO thread: it only notes changes; the worker acts on them between polls."""
 
     def __init__(self, changes: AssignmentChanges[TopicPartition]) -> None:

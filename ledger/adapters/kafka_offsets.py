@@ -240,4 +240,4 @@ class Activity:
 
 def retry_delay(attempt: int) -> float:
     """Seconds to wait before retrying a transient store failure (attempt 0, 1, …): doubling, at most 2 s."""
-    return min(2.0, 0.05 * 2**attempt)
+    return min(2.0, 0.05 * 2.0**attempt)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from ledger.core.errors import AuthorizationError, ElevatorDecommissionedError, InvariantError
 from ledger.core.identifiers import format_instant
 from ledger.core.registry import Registry
-from ledger.core.schema import incidents, inspection, insurance, lifecycle, maintenance
+from ledger.core.schema import enforcement, incidents, inspection, insurance, lifecycle, maintenance
 from ledger.core.submission import Submission
 
 __all__ = [
@@ -161,7 +161,7 @@ class ElevatorState:
         self._check_manufacturer_only(sub, _)
 
     def _check_registered(self, sub: Submission, registry: Registry) -> None:
-        p: lifecycle.Registered = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(lifecycle.Registered)
         _require_role(registry, p.user_unit, "user_unit")
         self._unless_correction(
             sub, "already_registered", f"{self.code} is registered; use a change registration (change=true)",
@@ -169,13 +169,13 @@ class ElevatorState:
         )
 
     def _check_user_unit_changed(self, sub: Submission, registry: Registry) -> None:
-        p: lifecycle.UserUnitChanged = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(lifecycle.UserUnitChanged)
         if p.old_user_unit != self.user_unit:
             raise AuthorizationError(f"{p.old_user_unit} is not the current user unit", code="relationship.missing")
         _require_role(registry, p.new_user_unit, "user_unit")
 
     def _check_contract_signed(self, sub: Submission, registry: Registry) -> None:
-        p: maintenance.MaintenanceContractSigned = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(maintenance.MaintenanceContractSigned)
         if p.maintainer != sub.org:
             raise AuthorizationError("a maintainer signs only its own contracts", code="relationship.missing")
         if self.user_unit is not None and p.user_unit != self.user_unit:
@@ -194,7 +194,7 @@ class ElevatorState:
                 )
 
     def _check_contract_terminated(self, sub: Submission, _: Registry) -> None:
-        p: maintenance.MaintenanceContractTerminated = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(maintenance.MaintenanceContractTerminated)
         contract = self.contracts.get(p.contract_no)
         if contract is None:
             raise InvariantError("unknown_reference", f"no contract {p.contract_no} on {self.code}")
@@ -202,7 +202,7 @@ class ElevatorState:
             raise AuthorizationError("a maintainer terminates only its own contracts", code="relationship.missing")
 
     def _check_maintenance(self, sub: Submission, _: Registry) -> None:
-        p: maintenance.MaintenancePerformed = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(maintenance.MaintenancePerformed)
         contract = self._require_contract(sub.org, sub.day)
         if contract.contract_no != p.contract_no:
             raise AuthorizationError(
@@ -211,18 +211,18 @@ class ElevatorState:
             )
 
     def _check_countersigned(self, sub: Submission, refs: References) -> None:
-        p: maintenance.MaintenanceCountersigned = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(maintenance.MaintenanceCountersigned)
         if refs(p.maintenance_ref) != (f"elevator:{self.code}", "MaintenancePerformed"):
             raise InvariantError("unknown_reference", f"no maintenance record {p.maintenance_ref} on {self.code}")
 
     def _check_hazard_found(self, sub: Submission, _: Registry) -> None:
-        p: incidents.HazardFound = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(incidents.HazardFound)
         self._unless_correction(
             sub, "duplicate_number", f"hazard {p.hazard_no} already recorded", p.hazard_no in self.hazards
         )
 
     def _check_hazard_rectified(self, sub: Submission, _: Registry) -> None:
-        p: incidents.HazardRectified = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(incidents.HazardRectified)
         hazard = self.hazards.get(p.hazard_no)
         if hazard is None:
             raise InvariantError("unknown_reference", f"no hazard {p.hazard_no} on {self.code}")
@@ -231,7 +231,7 @@ class ElevatorState:
         )
 
     def _check_report(self, sub: Submission, _: Registry) -> None:
-        p: inspection.InspectionReport = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(inspection.InspectionReport)
         if p.conclusion != "pass":
             return
         open_hazards = sorted(h.hazard_no for h in self.hazards.values() if h.blocks_pass)
@@ -272,13 +272,13 @@ class ElevatorState:
                 )
 
     def _check_policy_issued(self, sub: Submission, _: Registry) -> None:
-        p: insurance.PolicyIssued = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(insurance.PolicyIssued)
         self._unless_correction(
             sub, "duplicate_number", f"policy {p.policy_no} already recorded", p.policy_no in self.policies
         )
 
     def _check_own_policy(self, sub: Submission, _: Registry) -> None:
-        policy_no: str = sub.payload.policy_no  # type: ignore[attr-defined]
+        policy_no: str = sub.payload.policy_no  # type: ignore[attr-defined]  # PremiumAdjusted, ClaimFiled: both have it
         insurer = self.policies.get(policy_no)
         if insurer is None:
             raise InvariantError("unknown_reference", f"no policy {policy_no} on {self.code}")
@@ -286,12 +286,12 @@ class ElevatorState:
             raise AuthorizationError(f"policy {policy_no} belongs to another insurer", code="relationship.missing")
 
     def _check_claim_filed(self, sub: Submission, registry: Registry) -> None:
-        p: insurance.ClaimFiled = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(insurance.ClaimFiled)
         self._check_own_policy(sub, registry)
         self._unless_correction(sub, "duplicate_number", f"claim {p.claim_no} already filed", p.claim_no in self.claims)
 
     def _check_claim_incidents(self, sub: Submission, refs: References) -> None:
-        p: insurance.ClaimFiled = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(insurance.ClaimFiled)
         stream = f"elevator:{self.code}"
         unknown = [ref for ref in p.incident_refs if (found := refs(ref)) is None or found.stream != stream
                    or found.type not in INCIDENT_TYPES]
@@ -299,7 +299,7 @@ class ElevatorState:
             raise InvariantError("unknown_reference", f"incidents not on {self.code}: {', '.join(unknown)}")
 
     def _check_claim_settled(self, sub: Submission, _: Registry) -> None:
-        p: insurance.ClaimSettled = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(insurance.ClaimSettled)
         claim = self.claims.get(p.claim_no)
         if claim is None:
             raise InvariantError("unknown_reference", f"no claim {p.claim_no} on {self.code}")
@@ -308,16 +308,16 @@ class ElevatorState:
         self._unless_correction(sub, "already_settled", f"claim {p.claim_no} is already settled", claim.settled)
 
     def _check_complaint_filed(self, sub: Submission, _: Registry) -> None:
-        number = sub.payload.complaint_no  # type: ignore[attr-defined]
+        number = sub.payload_as(incidents.ComplaintFiled).complaint_no
         self._unless_correction(sub, "duplicate_number", f"complaint {number} already filed", number in self.complaints)
 
     def _check_complaint_resolved(self, sub: Submission, _: Registry) -> None:
-        number = sub.payload.complaint_no  # type: ignore[attr-defined]
+        number = sub.payload_as(incidents.ComplaintResolved).complaint_no
         if number not in self.complaints:
             raise InvariantError("unknown_reference", f"no complaint {number} on {self.code}")
 
     def _check_penalty(self, sub: Submission, registry: Registry) -> None:
-        party = sub.payload.party  # type: ignore[attr-defined]
+        party = sub.payload_as(enforcement.PenaltyImposed).party
         if party not in registry.orgs:
             raise AuthorizationError(f"{party} is not a registered organization", code="relationship.missing")
 
@@ -330,38 +330,38 @@ class ElevatorState:
             apply(self, sub)
 
     def _apply_registered(self, sub: Submission) -> None:
-        p: lifecycle.Registered = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(lifecycle.Registered)
         self.registered = True
         self.user_unit = p.user_unit
         if self.pending_change is not None and p.change and sub.occurred_at >= self.pending_change.since:
             self.pending_change.registered = True
 
     def _apply_user_unit_changed(self, sub: Submission) -> None:
-        self.user_unit = sub.payload.new_user_unit  # type: ignore[attr-defined]
+        self.user_unit = sub.payload_as(lifecycle.UserUnitChanged).new_user_unit
 
     def _apply_contract_signed(self, sub: Submission) -> None:
-        p: maintenance.MaintenanceContractSigned = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(maintenance.MaintenanceContractSigned)
         self.contracts[p.contract_no] = Contract(
             p.contract_no, p.maintainer, p.user_unit, p.mode, p.on_demand_interval_days, p.start_date, p.end_date
         )
 
     def _apply_contract_terminated(self, sub: Submission) -> None:
-        p: maintenance.MaintenanceContractTerminated = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(maintenance.MaintenanceContractTerminated)
         self.contracts[p.contract_no].terminated = p.effective_date
 
     def _apply_hazard_found(self, sub: Submission) -> None:
-        p: incidents.HazardFound = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(incidents.HazardFound)
         previous = self.hazards.get(p.hazard_no)
         rectified = previous.rectified_at if previous else None
         self.hazards[p.hazard_no] = Hazard(p.hazard_no, p.source, p.severity, sub.occurred_at, rectified)
 
     def _apply_hazard_rectified(self, sub: Submission) -> None:
-        hazard = self.hazards[sub.payload.hazard_no]  # type: ignore[attr-defined]
+        hazard = self.hazards[sub.payload_as(incidents.HazardRectified).hazard_no]
         if hazard.rectified_at is None:
             hazard.rectified_at = sub.occurred_at
 
     def _apply_report(self, sub: Submission) -> None:
-        p: inspection.InspectionReport = sub.payload  # type: ignore[assignment]
+        p = sub.payload_as(inspection.InspectionReport)
         if p.conclusion != "pass":
             return
         if isinstance(p, inspection.PeriodicInspected):
@@ -389,16 +389,16 @@ class ElevatorState:
             self.decommissioned_at = sub.occurred_at
 
     def _apply_policy(self, sub: Submission) -> None:
-        self.policies[sub.payload.policy_no] = sub.org  # type: ignore[attr-defined]
+        self.policies[sub.payload_as(insurance.PolicyIssued).policy_no] = sub.org
 
     def _apply_claim_filed(self, sub: Submission) -> None:
-        self.claims[sub.payload.claim_no] = Claim(sub.org, settled=False)  # type: ignore[attr-defined]
+        self.claims[sub.payload_as(insurance.ClaimFiled).claim_no] = Claim(sub.org, settled=False)
 
     def _apply_claim_settled(self, sub: Submission) -> None:
-        self.claims[sub.payload.claim_no] = Claim(sub.org, settled=True)  # type: ignore[attr-defined]
+        self.claims[sub.payload_as(insurance.ClaimSettled).claim_no] = Claim(sub.org, settled=True)
 
     def _apply_complaint(self, sub: Submission) -> None:
-        self.complaints.add(sub.payload.complaint_no)  # type: ignore[attr-defined]
+        self.complaints.add(sub.payload_as(incidents.ComplaintFiled).complaint_no)
 
 
 def _require_role(registry: Registry, org: str, role: str) -> None:

@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ledger.core.errors import AuthorizationError, InvariantError, KeyStateError, SchemaError
 from ledger.core.identifiers import format_instant
 from ledger.core.keys import PublicKey
 from ledger.core.schema import registry_events as reg
+from ledger.core.schema.enforcement import PenaltyImposed
 from ledger.core.submission import Submission
 from ledger.core.vocabulary import CERT_CATEGORY_FOR_ROLE
 
@@ -148,11 +150,12 @@ class Registry:
         return record
 
     @staticmethod
-    def _new_key(org: str, key_id: str, public_b64: str, valid_from: int, path: str, **kw: object) -> KeyRecord:
+    def _new_key(org: str, key_id: str, public_b64: str, valid_from: int, path: str, *,
+                 valid_until: int | None = None, device: str | None = None) -> KeyRecord:
         public = PublicKey.from_base64(public_b64, path=f"{path}.public_key")
         if public.key_id != key_id:
             raise SchemaError(f"key_id must be {public.key_id} for this public key", path=f"{path}.key_id")
-        return KeyRecord(key_id, org, public, valid_from, **kw)  # type: ignore[arg-type]
+        return KeyRecord(key_id, org, public, valid_from, valid_until, device)
 
     # --- 2. authorization -----------------------------------------------------------------------------------
 
@@ -222,8 +225,10 @@ class Registry:
         check = _REGISTRY_CHECKS.get(type(sub.payload))
         if check is not None:
             check(self, sub)
-        elif sub.payload.party not in self.orgs:  # type: ignore[attr-defined]  # PenaltyImposed on an org
-            raise AuthorizationError(f"{sub.payload.party} is not registered", code="relationship.missing")  # type: ignore[attr-defined]
+        else:  # PenaltyImposed on an organization
+            party = sub.payload_as(PenaltyImposed).party
+            if party not in self.orgs:
+                raise AuthorizationError(f"{party} is not registered", code="relationship.missing")
 
     def _require_org(self, org: str) -> Organization:
         found = self.orgs.get(org)
@@ -232,14 +237,14 @@ class Registry:
         return found
 
     def _check_org_registered(self, sub: Submission) -> None:
-        payload: reg.OrganizationRegistered = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.OrganizationRegistered)
         if payload.org in self.orgs and sub.envelope.corrects is None:
             raise InvariantError("duplicate_org", f"{payload.org} is already registered")
         if "manufacturer" in payload.roles and payload.maker_code is None:
             raise SchemaError("a manufacturer needs its 制造单位代号 maker_code", path="payload.maker_code")
 
     def _check_licence_granted(self, sub: Submission) -> None:
-        payload: reg.LicenceGranted = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.LicenceGranted)
         org = self._require_org(payload.org)
         if payload.licence_no in org.licences and sub.envelope.corrects is None:
             raise InvariantError("duplicate_number", f"licence {payload.licence_no} is already recorded")
@@ -247,12 +252,12 @@ class Registry:
             raise SchemaError("valid_until is before valid_from", path="payload.valid_until")
 
     def _check_licence_revoked(self, sub: Submission) -> None:
-        payload: reg.LicenceRevoked = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.LicenceRevoked)
         if payload.licence_no not in self._require_org(payload.org).licences:
             raise InvariantError("unknown_reference", f"{payload.org} holds no licence {payload.licence_no}")
 
     def _check_key_added(self, sub: Submission) -> None:
-        payload: reg.KeyAdded = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.KeyAdded)
         self._require_org(payload.org)
         if payload.key_id in self.keys and sub.envelope.corrects is None:
             raise InvariantError("duplicate_key", f"key {payload.key_id} is already registered")
@@ -265,31 +270,31 @@ class Registry:
                 )
 
     def _check_key_revoked(self, sub: Submission) -> None:
-        payload: reg.KeyRevoked = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.KeyRevoked)
         record = self.keys.get(payload.key_id)
         if record is None or record.org != payload.org:
             raise InvariantError("unknown_reference", f"{payload.org} has no key {payload.key_id}")
 
     def _check_worker_certified(self, sub: Submission) -> None:
-        payload: reg.WorkerCertified = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.WorkerCertified)
         self._require_org(payload.org)
         if payload.cert_no in self.certs and sub.envelope.corrects is None:
             raise InvariantError("duplicate_number", f"certificate {payload.cert_no} is already recorded")
 
     def _check_certificate_revoked(self, sub: Submission) -> None:
-        payload: reg.WorkerCertificateRevoked = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.WorkerCertificateRevoked)
         cert = self.certs.get(payload.cert_no)
         if cert is None or cert.org != payload.org:
             raise InvariantError("unknown_reference", f"{payload.org} holds no certificate {payload.cert_no}")
 
     def _check_device_registered(self, sub: Submission) -> None:
-        payload: reg.DeviceRegistered = sub.payload  # type: ignore[assignment]
+        payload = sub.payload_as(reg.DeviceRegistered)
         self._require_org(payload.org)
         if payload.terminal_id in self.devices and sub.envelope.corrects is None:
             raise InvariantError("duplicate_number", f"terminal {payload.terminal_id} is already registered")
 
     def _check_credit_rated(self, sub: Submission) -> None:
-        self._require_org(sub.payload.org)  # type: ignore[attr-defined]
+        self._require_org(sub.payload_as(reg.CreditRated).org)
 
     # --- applying accepted registry events ------------------------------------------------------------------
 
@@ -346,14 +351,15 @@ _REGISTRY_CHECKS: dict[type, Callable[[Registry, Submission], None]] = {
     reg.DeviceRegistered: Registry._check_device_registered,
     reg.CreditRated: Registry._check_credit_rated,
 }
-_REGISTRY_APPLIERS: dict[type, Callable[[Registry, object], None]] = {
-    reg.RegistryGenesis: Registry._apply_genesis,  # type: ignore[dict-item]
-    reg.OrganizationRegistered: Registry._apply_org_registered,  # type: ignore[dict-item]
-    reg.LicenceGranted: Registry._apply_licence_granted,  # type: ignore[dict-item]
-    reg.LicenceRevoked: Registry._apply_licence_revoked,  # type: ignore[dict-item]
-    reg.KeyAdded: Registry._apply_key_added,  # type: ignore[dict-item]
-    reg.KeyRevoked: Registry._apply_key_revoked,  # type: ignore[dict-item]
-    reg.WorkerCertified: Registry._apply_worker_certified,  # type: ignore[dict-item]
-    reg.WorkerCertificateRevoked: Registry._apply_certificate_revoked,  # type: ignore[dict-item]
-    reg.DeviceRegistered: Registry._apply_device_registered,  # type: ignore[dict-item]
+# Each applier takes the payload model it is listed under (Any: a Callable type cannot say "the key's type").
+_REGISTRY_APPLIERS: dict[type, Callable[[Registry, Any], None]] = {
+    reg.RegistryGenesis: Registry._apply_genesis,
+    reg.OrganizationRegistered: Registry._apply_org_registered,
+    reg.LicenceGranted: Registry._apply_licence_granted,
+    reg.LicenceRevoked: Registry._apply_licence_revoked,
+    reg.KeyAdded: Registry._apply_key_added,
+    reg.KeyRevoked: Registry._apply_key_revoked,
+    reg.WorkerCertified: Registry._apply_worker_certified,
+    reg.WorkerCertificateRevoked: Registry._apply_certificate_revoked,
+    reg.DeviceRegistered: Registry._apply_device_registered,
 }

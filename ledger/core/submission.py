@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -57,6 +57,9 @@ def stream_id(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(STREAM_NAMESPACE, f"{kind}:{key}")
 
 
+PayloadT = TypeVar("PayloadT", bound=Payload)
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
     raw: dict[str, Any]
@@ -72,6 +75,13 @@ class Submission:
     @property
     def event_id(self) -> str:
         return self.envelope.event_id
+
+    def payload_as(self, model: type[PayloadT]) -> PayloadT:
+        """The payload as ``model``, the schema its event type has (rules dispatch on the type; this checks it)."""
+        payload = self.payload
+        if not isinstance(payload, model):
+            raise TypeError(f"a {self.type} payload is a {type(payload).__name__}, not a {model.__name__}")
+        return payload
 
     @property
     def type(self) -> str:
@@ -126,7 +136,7 @@ def _stream_for(envelope: Envelope, payload: Payload, spec: EventSpec) -> Stream
     if spec.stream == "org":
         if code is not None:
             raise SchemaError(f"{spec.type} is an organization event: omit equipment_code", path="equipment_code")
-        return StreamKey("org", payload.org)  # type: ignore[attr-defined]
+        return StreamKey("org", payload.org)  # type: ignore[attr-defined]  # every org-stream payload names its org
     if code is not None:
         return StreamKey("elevator", code)
-    return StreamKey("org", payload.party)  # type: ignore[attr-defined]
+    return StreamKey("org", payload.party)  # type: ignore[attr-defined]  # "either" events name their party

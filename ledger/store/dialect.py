@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 from psycopg.rows import tuple_row
 
 __all__ = ["Cursor", "Database", "Dialect", "postgres_dialect", "row_values", "sqlite_dialect"]
@@ -118,8 +118,9 @@ class Database:
     def execute(self, text: str, params: Sequence[Any] = ()) -> int:
         """Run one writing statement in its own committed transaction; returns the number of rows it touched."""
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(self.dialect.sql(text), tuple(params))
-            return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)
+            raw = cursor.sqlite_cursor if isinstance(cursor, SQLiteCursor) else cursor
+            raw.execute(self.dialect.sql(text), tuple(params))
+            return int(raw.rowcount)
 
     def script(self, statements: Sequence[str]) -> None:
         """Run DDL statements (``CREATE … IF NOT EXISTS``), already in the dialect's text, in one transaction."""

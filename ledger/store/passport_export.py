@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from ledger.core.chain import GENESIS_HASH
 from ledger.core.errors import ConflictError, NotFoundError
+from ledger.core.schema.registry_events import OrganizationRegistered, RegistryGenesis
 from ledger.core.submission import Submission, parse_line
 from ledger.store import IndexRow, MerkleLogReader, Store
 from ledger.store.transparency import TransparencyLog
@@ -95,7 +96,8 @@ def _registry_catalogue(store: Store) -> _RegistryCatalogue:
             heads[row.stream_key] = row.hash
             after = row.position
             if sub.type in KEY_EVENTS:
-                by_key.setdefault(sub.payload.key_id, []).append(row.position)  # type: ignore[attr-defined]
-            if sub.type in ("RegistryGenesis", "OrganizationRegistered"):
-                by_org.setdefault(sub.payload.org, []).append(row.position)  # type: ignore[attr-defined]
+                key_id: str = sub.payload.key_id  # type: ignore[attr-defined]  # every KEY_EVENTS payload names one
+                by_key.setdefault(key_id, []).append(row.position)
+            if isinstance(sub.payload, RegistryGenesis | OrganizationRegistered):
+                by_org.setdefault(sub.payload.org, []).append(row.position)
     return _RegistryCatalogue(by_key, by_org, records)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -103,12 +103,14 @@ def project_stream(aggregate: Stream | None, events: Iterable[Stream.Event]) -> 
 class RecordMapper(Mapper[UUID]):
     """Stores an event as exactly its record bytes; no transcoding, so stored bytes are the chained bytes."""
 
-    TOPICS = {Stream.Opened: "liftledger:opened", Stream.Appended: "liftledger:appended"}
-    CLASSES = {topic: cls for cls, topic in TOPICS.items()}
+    TOPICS: ClassVar[dict[type[Stream.Event], str]] = {
+        Stream.Opened: "liftledger:opened", Stream.Appended: "liftledger:appended",
+    }
+    CLASSES: ClassVar[dict[str, type[Stream.Event]]] = {topic: cls for cls, topic in TOPICS.items()}
     AGGREGATE_TOPIC = get_topic(Stream)
 
     def __init__(self, transcoder: Transcoder | None = None) -> None:
-        super().__init__(transcoder=transcoder)  # type: ignore[arg-type]
+        super().__init__(transcoder=transcoder)  # type: ignore[arg-type]  # None: records are stored untranscoded
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         return StoredEvent(

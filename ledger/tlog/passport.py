@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -24,6 +24,7 @@ from ledger.core.canonical import canonical
 from ledger.core.chain import GENESIS_HASH, chain_hash
 from ledger.core.errors import IntegrityError, LedgerError, ProofError
 from ledger.core.registry import Registry
+from ledger.core.schema.registry_events import OrganizationRegistered, RegistryGenesis
 from ledger.core.submission import Submission, parse_line
 from ledger.tlog.checkpoint import TIME_EXTENSION, NoteVerifier, SignedCheckpoint, WitnessVerifier, open_checkpoint
 from ledger.tlog.merkle import leaf_hash, verify_inclusion
@@ -77,10 +78,10 @@ def verify_passport(
     checkpoint = signed.checkpoint
     entries = _elevator_entries(doc, checkpoint.size, checkpoint.root_hash)
     entries += _registry_entries(doc, checkpoint.size, checkpoint.root_hash)
-    leaves = [leaf for leaf, _, _ in entries]
+    leaves = [entry.leaf for entry in entries]
     if len(set(leaves)) != len(leaves):
         raise IntegrityError("two records claim the same leaf", code="passport.duplicate_leaf")
-    replay = _check_signatures(sorted(entries, key=lambda e: e[0]))
+    replay = _check_signatures(sorted(entries, key=lambda entry: entry.leaf))
     return PassportSummary(
         equipment_code=doc["equipment_code"], events=sum(replay.types.values()), events_by_type=replay.types,
         signers=replay.signers, checkpoint=signed,
@@ -91,7 +92,13 @@ def verify_passport(
     )
 
 
-def _elevator_entries(doc: dict[str, Any], size: int, root: bytes) -> list[tuple[int, str, Submission]]:
+class _Entry(NamedTuple):
+    leaf: int
+    kind: str  # "event" (the elevator's) | "registry"
+    sub: Submission
+
+
+def _elevator_entries(doc: dict[str, Any], size: int, root: bytes) -> list[_Entry]:
     if not isinstance(doc["events"], list) or not doc["events"]:
         raise _malformed("events must be a non-empty list")
     entries = []
@@ -105,12 +112,12 @@ def _elevator_entries(doc: dict[str, Any], size: int, root: bytes) -> list[tuple
         if sub.equipment_code != doc["equipment_code"]:
             raise IntegrityError(f"events[{n - 1}] is not about elevator {doc['equipment_code']}",
                                  code="passport.foreign_record")
-        entries.append((item["leaf_index"], "event", sub))
+        entries.append(_Entry(item["leaf_index"], "event", sub))
         previous = digest
     return entries
 
 
-def _registry_entries(doc: dict[str, Any], size: int, root: bytes) -> list[tuple[int, str, Submission]]:
+def _registry_entries(doc: dict[str, Any], size: int, root: bytes) -> list[_Entry]:
     if not isinstance(doc["registry"], list):
         raise _malformed("registry must be a list")
     entries = []
@@ -120,7 +127,7 @@ def _registry_entries(doc: dict[str, Any], size: int, root: bytes) -> list[tuple
         sub, _ = _prove(item, previous, size, root, f"registry[{n}]")
         if sub.stream.kind != "org":
             raise _malformed(f"registry[{n}] is not a registry record")
-        entries.append((item["leaf_index"], "registry", sub))
+        entries.append(_Entry(item["leaf_index"], "registry", sub))
     return entries
 
 
@@ -154,7 +161,7 @@ class _Replay:
     last: str = ""
 
 
-def _check_signatures(entries: list[tuple[int, str, Submission]]) -> _Replay:
+def _check_signatures(entries: list[_Entry]) -> _Replay:
     """Replay the registry records and the elevator's records in log order, checking every key and signature."""
     registry = Registry()
     names: dict[str, str] = {}
@@ -167,8 +174,8 @@ def _check_signatures(entries: list[tuple[int, str, Submission]]) -> _Replay:
                                  code="signature.invalid")
         if kind == "registry":
             registry.apply(sub)
-            if sub.type in ("RegistryGenesis", "OrganizationRegistered"):
-                names[sub.payload.org] = sub.payload.name  # type: ignore[attr-defined]
+            if isinstance(sub.payload, RegistryGenesis | OrganizationRegistered):
+                names[sub.payload.org] = sub.payload.name
             continue
         types[sub.type] += 1
         entry = signers.setdefault(sub.org, {"roles": set(), "key_ids": set(), "events": 0})

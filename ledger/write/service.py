@@ -15,7 +15,7 @@ import copy
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
@@ -364,7 +364,8 @@ class _BatchRun:
         else:
             stream.append(sub)
         self.touched[stream.id] = stream
-        self.events.append(stream.pending_events[-1])
+        # eventsourcing types pending events as any aggregate's; a Stream's are its own Stream.Event subclasses
+        self.events.append(cast(Stream.Event, stream.pending_events[-1]))
         if sub.stream.kind == "org":
             self.registry.apply(sub)
         seq = stream.version

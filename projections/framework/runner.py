@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from ledger.store import IndexRow, Store
+from ledger.store import Store, StoredRecord
 from projections.config import DEFAULT_THRESHOLDS, Thresholds
 from projections.framework.context import CONTEXT_TYPES, ElevatorContext
 from projections.framework.events import LedgerEvent, decode
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 Rows = dict[tuple[Table[Any], tuple[Any, ...]], Any]  # pending changes: (table, key) → row, or None to delete
-StoredEvents = list[tuple[IndexRow, bytes]]  # index rows with their records, as the store scans them
+StoredEvents = list[StoredRecord]  # index rows with their records, as the store scans them
 History = Callable[[str, int], list[LedgerEvent]]  # (equipment code, up to position) → events in log order
 
 

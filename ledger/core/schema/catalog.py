@@ -6,6 +6,7 @@ kinds of which it must hold one valid at ``occurred_at`` (an empty tuple: no lic
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,7 +21,7 @@ Stream = Literal["elevator", "org", "either"]
 @dataclass(frozen=True, slots=True)
 class EventSpec:
     type: str
-    payload: type[Payload]
+    payload: builtins.type[Payload]  # builtins: ``type`` in this class body is the field above
     roles: dict[str, tuple[str, ...]]
     stream: Stream = "elevator"
     # Allowed after decommissioning (claims, penalties and complaint outcomes about the past).
@@ -29,8 +30,9 @@ class EventSpec:
     persons: dict[str, int] = field(default_factory=dict)
 
 
-def _spec(payload: type[Payload], roles: dict[str, tuple[str, ...]], **kw: object) -> EventSpec:
-    return EventSpec(payload.__name__, payload, roles, **kw)  # type: ignore[arg-type]
+def _spec(payload: type[Payload], roles: dict[str, tuple[str, ...]], *, stream: Stream = "elevator",
+          archival: bool = False, persons: dict[str, int] | None = None) -> EventSpec:
+    return EventSpec(payload.__name__, payload, roles, stream, archival, persons or {})
 
 
 _NONE: tuple[str, ...] = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -27,13 +27,17 @@ Floor = Annotated[int, Field(ge=-20, le=300)]
 ServiceMode = Annotated[int, Field(ge=0, le=max(SERVICE_MODES))]
 
 
-FaultCodeValue = Literal.__getitem__(tuple(FAULT_CODES))  # type: ignore[attr-defined]
-TerminalCodeValue = Literal.__getitem__((*EVENT_CODES, *ALARM_CODES))  # type: ignore[attr-defined]
+if TYPE_CHECKING:  # the Literals are built from the code tables, which a type checker cannot evaluate
+    FaultCodeValue = str
+    TerminalCodeValue = str
+else:
+    FaultCodeValue = Literal.__getitem__(tuple(FAULT_CODES))
+    TerminalCodeValue = Literal.__getitem__((*EVENT_CODES, *ALARM_CODES))
 
 
 class FaultReported(Payload):
     source: Literal["iot", "96333", "phone", "maintainer", "inspection"]
-    code: FaultCodeValue  # type: ignore[valid-type]  (GB/T 24476 fault codes, ledger.core.gbt24476)
+    code: FaultCodeValue  # GB/T 24476 fault codes (ledger.core.gbt24476)
     floor: Omittable[Floor] = None
     door_zone: Omittable[bool] = None
     service_mode: Omittable[ServiceMode] = None
@@ -43,7 +47,7 @@ class FaultReported(Payload):
 class TerminalEventReported(Payload):
     """A terminal's service-mode event (40–47) or alarm (90)."""
 
-    code: TerminalCodeValue  # type: ignore[valid-type]
+    code: TerminalCodeValue
     service_mode: Omittable[ServiceMode] = None
     floor: Omittable[Floor] = None
 

@@ -9,7 +9,7 @@ parse to Unix seconds (int); dates are ``YYYY-MM-DD`` and parse to :class:`datet
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -54,7 +54,8 @@ class Strict(BaseModel):
 
 
 if TYPE_CHECKING:
-    Omittable = Optional
+    _T = TypeVar("_T")
+    Omittable: TypeAlias = _T | None
 else:
 
     class Omittable:
