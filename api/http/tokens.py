@@ -1,11 +1,11 @@
 """Per-organization API tokens, stored hashed in the store's own database (table ``api_tokens``).
 
 The table sits beside the ledger's (the same SQLite file or PostgreSQL schema) and is reached through the store's
-dialect shim, :class:`ledger.store.dialect.Database`. A token is ``llt_`` + 43 characters of URL-safe base64 (256 random bits). Only its SHA-256 is stored: a stolen
-database yields no usable token, and because the token is high-entropy a plain hash is enough (no slow KDF is
-needed, and a lookup per request stays a primary-key read). Each token has a short public ``token_id`` for
-listing and revocation, and maps to one organization (统一社会信用代码) and one role — the audience it reads as.
-Revocation is immediate: every request looks the hash up.
+dialect shim, :class:`ledger.store.dialect.Database`. A token is ``llt_`` + 43 characters of URL-safe base64 (256
+random bits). Only its SHA-256 is stored: a stolen database yields no usable token, and because the token is
+high-entropy a plain hash is enough (no slow KDF is needed, and a lookup per request stays a primary-key read).
+Each token has a short public ``token_id`` for listing and revocation, and maps to one organization
+(统一社会信用代码) and one role — the audience it reads as. Revocation is immediate: every request looks the hash up.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ class TokenStore:
         """Revoke by public id (revoking twice keeps the first instant)."""
         self.db.execute(f"UPDATE {self.table} SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
                          (now, token_id))
-        found = next(map(_record, self.db.read(f"SELECT {_COLUMNS} FROM {self.table} WHERE token_id = ?", (token_id,))),
-                     None)
+        rows = self.db.read(f"SELECT {_COLUMNS} FROM {self.table} WHERE token_id = ?", (token_id,))
+        found = next(map(_record, rows), None)
         if found is None:
             raise NotFoundError(f"no token {token_id}", code="token.not_found")
         return found

@@ -84,7 +84,8 @@ class OffsetBook(Generic[P]):
         """The partitions the store has no offset for: they start at the partition's first offset."""
         return [p for p in partitions if p.partition not in stored]
 
-    def take_over(self, partitions: Iterable[P], stored: Mapping[int, int], beginnings: Mapping[P, int | None]) -> None:
+    def take_over(self, partitions: Iterable[P], stored: Mapping[int, int],
+                  beginnings: Mapping[P, int | None]) -> None:
         """Own ``partitions`` from the store's next offset (``stored``, by partition number) or, where the store has
         none, from the partition's first offset (``beginnings``), so nothing before Kafka's position is missed."""
         for p in partitions:

@@ -75,7 +75,8 @@ class Hazard:
     @property
     def blocks_pass(self) -> bool:
         """隐患整改未完成的，不得出具合格报告: inspection findings and serious hazards from any source."""
-        return self.rectified_at is None and (self.source in ("inspection", "self_test") or self.severity == "serious")
+        from_inspection = self.source in ("inspection", "self_test")
+        return self.rectified_at is None and (from_inspection or self.severity == "serious")
 
 
 @dataclass(slots=True)
@@ -136,7 +137,8 @@ class ElevatorState:
             raise InvariantError("chronology", f"{sub.type} is dated before the elevator was manufactured")
         role, org = sub.role, sub.org
         if role == "user_unit" and org != self.user_unit:
-            raise AuthorizationError(f"{org} is not the user unit (使用单位) of {self.code}", code="relationship.missing")
+            raise AuthorizationError(f"{org} is not the user unit (使用单位) of {self.code}",
+                                     code="relationship.missing")
         if role == "maintainer" and sub.type not in _CONTRACT_TYPES:
             self._require_contract(org, sub.day)
 
@@ -179,7 +181,8 @@ class ElevatorState:
         if p.maintainer != sub.org:
             raise AuthorizationError("a maintainer signs only its own contracts", code="relationship.missing")
         if self.user_unit is not None and p.user_unit != self.user_unit:
-            raise AuthorizationError(f"{p.user_unit} is not the user unit of {self.code}", code="relationship.missing")
+            raise AuthorizationError(f"{p.user_unit} is not the user unit of {self.code}",
+                                     code="relationship.missing")
         _require_role(registry, p.user_unit, "user_unit")
         self._unless_correction(
             sub, "duplicate_number", f"contract {p.contract_no} already exists", p.contract_no in self.contracts
@@ -249,7 +252,8 @@ class ElevatorState:
             )
 
     def _check_suspended(self, sub: Submission, _: Registry) -> None:
-        self._unless_correction(sub, "already_suspended", f"{self.code} is already suspended", self.suspended_at is not None)
+        self._unless_correction(sub, "already_suspended", f"{self.code} is already suspended",
+                                self.suspended_at is not None)
 
     def _check_reactivated(self, sub: Submission, _: Registry) -> None:
         if sub.envelope.corrects is not None:
@@ -288,7 +292,8 @@ class ElevatorState:
     def _check_claim_filed(self, sub: Submission, registry: Registry) -> None:
         p = sub.payload_as(insurance.ClaimFiled)
         self._check_own_policy(sub, registry)
-        self._unless_correction(sub, "duplicate_number", f"claim {p.claim_no} already filed", p.claim_no in self.claims)
+        self._unless_correction(sub, "duplicate_number", f"claim {p.claim_no} already filed",
+                                p.claim_no in self.claims)
 
     def _check_claim_incidents(self, sub: Submission, refs: References) -> None:
         p = sub.payload_as(insurance.ClaimFiled)
@@ -309,7 +314,8 @@ class ElevatorState:
 
     def _check_complaint_filed(self, sub: Submission, _: Registry) -> None:
         number = sub.payload_as(incidents.ComplaintFiled).complaint_no
-        self._unless_correction(sub, "duplicate_number", f"complaint {number} already filed", number in self.complaints)
+        self._unless_correction(sub, "duplicate_number", f"complaint {number} already filed",
+                                number in self.complaints)
 
     def _check_complaint_resolved(self, sub: Submission, _: Registry) -> None:
         number = sub.payload_as(incidents.ComplaintResolved).complaint_no

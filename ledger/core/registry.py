@@ -48,7 +48,8 @@ class KeyRecord:
                 f"key {self.key_id} was revoked at {format_instant(self.revoked_at)}", code="key.revoked"
             )
         if self.valid_until is not None and instant >= self.valid_until:
-            return KeyStateError(f"key {self.key_id} expired at {format_instant(self.valid_until)}", code="key.expired")
+            return KeyStateError(f"key {self.key_id} expired at {format_instant(self.valid_until)}",
+                                 code="key.expired")
         return None
 
 
@@ -139,7 +140,8 @@ class Registry:
         """Before genesis, only the self-signed RegistryGenesis is acceptable."""
         payload = sub.payload
         if not isinstance(payload, reg.RegistryGenesis):
-            raise KeyStateError("the ledger has no genesis yet: its first event must be RegistryGenesis", code="key.unknown")
+            raise KeyStateError("the ledger has no genesis yet: its first event must be RegistryGenesis",
+                                code="key.unknown")
         actor = sub.envelope.actor
         if actor.org != payload.org or actor.role != "regulator" or sub.envelope.key_id != payload.key_id:
             raise AuthorizationError("RegistryGenesis must be self-signed by the regulator it introduces")
@@ -190,7 +192,8 @@ class Registry:
             category = CERT_CATEGORY_FOR_ROLE[person.role]
             if cert is None or cert.org != actor.org or cert.category != category:
                 raise AuthorizationError(
-                    f"actor.persons[{index}]: {person.cert_no} is not a category-{category} certificate of {actor.org}",
+                    f"actor.persons[{index}]: {person.cert_no} is not a category-{category} certificate of "
+                    f"{actor.org}",
                     code="certificate.invalid",
                 )
             if not cert.validity.valid_at(sub.occurred_at, sub.day):
@@ -203,7 +206,8 @@ class Registry:
         for role, minimum in sub.spec.persons.items():
             if counts.get(role, 0) < minimum:
                 raise AuthorizationError(
-                    f"{sub.type} needs at least {minimum} certified {role}(s) in actor.persons", code="persons.missing"
+                    f"{sub.type} needs at least {minimum} certified {role}(s) in actor.persons",
+                    code="persons.missing",
                 )
 
     def _authorize_device(self, sub: Submission) -> None:

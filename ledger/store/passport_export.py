@@ -77,8 +77,8 @@ def _registry_items(store: Store, signed: list[Submission], size: int) -> list[d
         if found.row.leaf >= size:
             continue
         proof = inclusion_proof(found.row.leaf, size, store.tree)
-        items.append({"leaf_index": found.row.leaf, "prev_hash": found.prev_hash.hex(), "record": found.record.decode(),
-                      "proof": [h.hex() for h in proof]})
+        items.append({"leaf_index": found.row.leaf, "prev_hash": found.prev_hash.hex(),
+                      "record": found.record.decode(), "proof": [h.hex() for h in proof]})
     return items
 
 

@@ -28,7 +28,8 @@ from ledger.tlog.merkle import NodeId
 
 __all__ = ["AuditRanges", "CheckpointTable", "ConsumerTables", "ElevatorIndex", "EventIndex", "MerkleTable"]
 
-_JOINED = f"SELECT {qualified(INDEX_COLUMNS, 'i')}, e.state FROM {{index}} i JOIN {{events}} e ON e.{{rowid}} = i.position"
+_JOINED = (f"SELECT {qualified(INDEX_COLUMNS, 'i')}, e.state "
+           "FROM {index} i JOIN {events} e ON e.{rowid} = i.position")
 
 
 class _Reader:
@@ -209,7 +210,8 @@ class CheckpointTable(_Reader):
     def checkpoints(self, *, tree_size: int | None = None, newest_only: bool = False) -> list[CheckpointRow]:
         where, params = (" WHERE tree_size = ?", (tree_size,)) if tree_size is not None else ("", ())
         order = " ORDER BY checkpoint_id DESC LIMIT 1" if newest_only else " ORDER BY checkpoint_id"
-        rows = self._read("SELECT checkpoint_id, tree_size, issued_at, note FROM {checkpoints}" + where + order, params)
+        columns = ", ".join(CheckpointRow._fields)
+        rows = self._read(f"SELECT {columns} FROM {{checkpoints}}{where}{order}", params)
         return [CheckpointRow(int(i), int(size), int(at), str(note)) for i, size, at, note in rows]
 
 
@@ -218,7 +220,8 @@ class ConsumerTables(_Reader):
 
     def consumer_offsets(self, group: str, topic: str) -> dict[int, int]:
         rows = self._read(
-            "SELECT kafka_partition, next_offset FROM {offsets} WHERE consumer_group = ? AND topic = ?", (group, topic)
+            "SELECT kafka_partition, next_offset FROM {offsets} WHERE consumer_group = ? AND topic = ?",
+            (group, topic),
         )
         return {int(partition): int(offset) for partition, offset in rows}
 

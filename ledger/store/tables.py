@@ -55,7 +55,7 @@ class LedgerTables:
         return text.format_map(self.names)
 
     def sql(self, text: str) -> str:
-        """``text`` with its ``{table}`` names filled in and its placeholders in the dialect's style (for a cursor)."""
+        """``text`` with its ``{table}`` names filled in and its placeholders in the dialect's style (for cursors)."""
         return self.dialect.sql(self.format(text))
 
     def create_statements(self) -> list[str]:

@@ -32,7 +32,8 @@ class StoreURL:
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment eventsourcing's factories read."""
         if self.kind == "sqlite":
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.path, "SQLITE_LOCK_TIMEOUT": "60"}
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.path,
+                    "SQLITE_LOCK_TIMEOUT": "60"}
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname,

@@ -315,7 +315,8 @@ class _RangeVerifier:
                 self._fail(position, stream, seq, "integrity.canonical", "stored bytes are not in canonical form")
             actor = envelope["actor"]
             seen = (envelope["event_id"], envelope["type"], actor["org"], instant_from_text(envelope["occurred_at"]))
-            if seen != (row.event_id, row.type, row.org, row.occurred_at) or envelope.get("equipment_code", key) != key:
+            indexed = (row.event_id, row.type, row.org, row.occurred_at)
+            if seen != indexed or envelope.get("equipment_code", key) != key:
                 self._fail(position, stream, seq, "integrity.index", "the index row disagrees with the stored event")
             public = self._key(envelope, record)
             signature = b64decode_strict(envelope["signature"], length=64, what="signature")

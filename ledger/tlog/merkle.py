@@ -225,10 +225,10 @@ def fetch_nodes(source: NodeSource, ids: Sequence[NodeId]) -> dict[NodeId, bytes
     hashes = source.get_nodes(ids)
     if len(hashes) != len(ids):
         raise ProofError(f"node source returned {len(hashes)} hashes for {len(ids)} ids", code="proof.store")
-    for node, h in zip(ids, hashes):
+    for node, h in zip(ids, hashes, strict=True):
         if type(h) is not bytes or len(h) != HASH_SIZE:
             raise ProofError(f"node source returned a malformed hash for node {node}", code="proof.store")
-    return dict(zip(ids, hashes))
+    return dict(zip(ids, hashes, strict=True))
 
 
 def root(size: int, source: NodeSource) -> bytes:
@@ -338,7 +338,7 @@ class MerkleAppender:
 
 
 def inclusion_proof_length(index: int, size: int) -> int:
-    """The exact number of hashes in the inclusion proof of ``index`` in a tree of ``size`` (requires index < size)."""
+    """The exact number of hashes in the inclusion proof of ``index`` in a tree of ``size`` (needs index < size)."""
     inner = (index ^ (size - 1)).bit_length()
     return inner + (index >> inner).bit_count()
 

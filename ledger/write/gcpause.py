@@ -15,23 +15,29 @@ from contextlib import contextmanager
 
 __all__ = ["gc_paused"]
 
-_lock = threading.Lock()
-_depth = 0
-_was_enabled = True
+class _Pause:
+    """How many sections are paused now, and whether the collector ran before the first of them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.was_enabled = True
+
+
+_pause = _Pause()
 
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    global _depth, _was_enabled
-    with _lock:
-        if _depth == 0:
-            _was_enabled = gc.isenabled()
+    with _pause.lock:
+        if _pause.depth == 0:
+            _pause.was_enabled = gc.isenabled()
             gc.disable()
-        _depth += 1
+        _pause.depth += 1
     try:
         yield
     finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _was_enabled:
+        with _pause.lock:
+            _pause.depth -= 1
+            if _pause.depth == 0 and _pause.was_enabled:
                 gc.enable()

@@ -23,7 +23,8 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 CodeFilter = Annotated[str | None, Query(pattern=EQUIPMENT_CODE, description="only this elevator")]
 RuleFilter = Annotated[str | None, Query(max_length=64, description="only this rule id")]
 _OBJECT: dict[int | str, dict[str, Any]] = {
-    200: {"description": "the report (see docs/API.md)", "content": {"application/json": {"schema": {"type": "object"}}}}
+    200: {"description": "the report (see docs/API.md)",
+          "content": {"application/json": {"schema": {"type": "object"}}}},
 }
 
 

@@ -60,7 +60,8 @@ class PageService:
             "fraud": fraud,
             "worst": worst,
             "worst_chart": bar_chart("维保单位信用得分 (最低五家)", [
-                Bar(m["name"] or m["org"], float(m["score"]), m["grade"] or "—", m["grade"] in ("A", "B")) for m in worst
+                Bar(m["name"] or m["org"], float(m["score"]), m["grade"] or "—", m["grade"] in ("A", "B"))
+                for m in worst
             ]),
             "blacklist": credit["blacklist"],
             "log": {"tree_size": self.ctx.store.tree.tree_size(), "checkpoint": self.provenance.checkpoint()},

@@ -65,6 +65,7 @@ class SubmissionService:
             return e
         if sub.org != principal.org:
             return PermissionDenied(
-                f"this token submits for {principal.org}; the envelope's actor is {sub.org}", code="auth.actor_mismatch"
+                f"this token submits for {principal.org}; the envelope's actor is {sub.org}",
+                code="auth.actor_mismatch",
             )
         return sub

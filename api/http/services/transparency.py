@@ -5,8 +5,8 @@ grows — and carry nothing but hashes and sizes. Proofs are bundled with the si
 when one was issued, exactly as ``liftledger prove`` prints them, so a verifier needs only the operator's key.
 
 The witness (c2sp.org/tlog-witness) is :class:`ledger.tlog.witness.Witness` with its state in a directory and its
-answers mapped by :func:`ledger.tlog.witness.error_response`; it trusts the logs configured for it or, by default, this
-server's own log — so a regulator or an insurer can run a witness as a service.
+answers mapped by :func:`ledger.tlog.witness.error_response`; it trusts the logs configured for it or, by default,
+this server's own log — so a regulator or an insurer can run a witness as a service.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ class TransparencyService:
             raise ServiceUnavailable("this server runs no witness (set LIFTLEDGER_WITNESS_KEY, _NAME and _STATE)")
         assert settings.witness_key and settings.witness_name and settings.witness_state
         if self._witness_signer is None:
-            self._witness_signer = WitnessSigner(settings.witness_name, load_signing_key(settings.witness_key).private)
+            key = load_signing_key(settings.witness_key)
+            self._witness_signer = WitnessSigner(settings.witness_name, key.private)
         return Witness(self._witness_signer, self._trusted_logs(), WitnessStateFile(settings.witness_state))
 
     def _trusted_logs(self) -> dict[str, NoteVerifier]:

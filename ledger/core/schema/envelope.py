@@ -63,8 +63,10 @@ def schema_error(error: ValidationError, prefix: str = "") -> SchemaError:
     for part in first["loc"]:
         if isinstance(part, int):
             path = f"{path}[{part}]"
+        elif path:
+            path = f"{path}.{part}"
         else:
-            path = f"{path}.{part}" if path else str(part)
+            path = str(part)
     return SchemaError(f"{first['msg']}", path=path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -95,7 +96,7 @@ class EntrapmentRescue(Payload):
             ("closed_at", self.closed_at),
         ]
         present = [(name, t) for name, t in steps if t is not None]
-        for (earlier, t0), (later, t1) in zip(present, present[1:], strict=False):
+        for (earlier, t0), (later, t1) in pairwise(present):
             if t1 < t0:
                 raise ValueError(f"{later} is before {earlier}")
         return self
