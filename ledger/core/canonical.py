@@ -11,7 +11,7 @@ The encoding is orjson's compact output with keys sorted by code point, which eq
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -69,40 +69,44 @@ def check_canonical_value(value: Any, path: str = "") -> None:
     """
     problem = _first_problem(value)
     if problem is not None:
-        trail, message = problem
-        raise SchemaError(message, path=_join_path(path, reversed(trail)))
+        raise SchemaError(problem.message, path=_join_path(path, reversed(problem.trail)))
 
 
-def _first_problem(value: Any) -> tuple[list[str | int], str] | None:
-    """The first offending value as (reversed path, message); paths are only built on failure."""
+class _Problem(NamedTuple):
+    trail: list[str | int]  # the path to the value, innermost first (built only on failure)
+    message: str
+
+
+def _first_problem(value: Any) -> _Problem | None:
+    """The first offending value, if any."""
     kind = type(value)
     if kind is str or kind is bool:
         return None
     if kind is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return None
-        return [], "integer outside ±(2^53 − 1)"
+        return _Problem([], "integer outside ±(2^53 − 1)")
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str:
-                return [], "object keys must be strings"
+                return _Problem([], "object keys must be strings")
             problem = _first_problem(item)
             if problem is not None:
-                problem[0].append(key)
+                problem.trail.append(key)
                 return problem
         return None
     if kind is list:
         for index, item in enumerate(value):
             problem = _first_problem(item)
             if problem is not None:
-                problem[0].append(index)
+                problem.trail.append(index)
                 return problem
         return None
     if value is None:
-        return [], "null is not allowed in signed data; omit the field instead"
+        return _Problem([], "null is not allowed in signed data; omit the field instead")
     if kind is float:
-        return [], "floats are not allowed in signed data; use integers in stated units"
-    return [], f"{kind.__name__} is not a JSON value"
+        return _Problem([], "floats are not allowed in signed data; use integers in stated units")
+    return _Problem([], f"{kind.__name__} is not a JSON value")
 
 
 def _join_path(prefix: str, parts: Any) -> str:

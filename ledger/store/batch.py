@@ -70,7 +70,10 @@ def _advance_offset(cursor: Cursor, tables: LedgerTables, update: OffsetUpdate) 
     where = " WHERE consumer_group=? AND topic=? AND kafka_partition=?"
     cursor.execute(tables.sql("SELECT next_offset FROM {offsets}" + where), key)
     found = cursor.fetchone()
-    stored = None if found is None else int(row_values(found)[0])
+    stored: int | None = None
+    if found is not None:
+        (next_offset,) = row_values(found)
+        stored = int(next_offset)
     if stored != update.expected:
         raise OffsetConflictError(
             f"{update.topic}[{update.partition}] for {update.group} is at {stored}, not {update.expected}"

@@ -148,4 +148,4 @@ def _count_by(items: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for item in items:
         counts[item[key]] = counts.get(item[key], 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(value, counts[value]) for value in sorted(counts, key=lambda value: (-counts[value], value))]
