@@ -108,7 +108,8 @@ class Database:
         """The rows of a read-only statement."""
         with self._reading() as cursor:
             cursor.execute(self.dialect.sql(text), tuple(params))
-            return [tuple(row) for row in cursor.fetchall()]
+            rows: list[tuple[Any, ...]] = cursor.fetchall()  # tuples already (see _reading)
+            return rows
 
     def write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run ``text`` once per row, in one committed transaction."""

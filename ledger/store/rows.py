@@ -36,12 +36,20 @@ class IndexEntry:
     hash: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class IndexRow(IndexEntry):
-    """An index entry as stored: with its global position and its Merkle leaf."""
+class IndexRow(NamedTuple):
+    """An index entry as stored, with its global position and its Merkle leaf (fields in column order: a row
+    is built straight from the driver's tuple, which the verifier and the projections do for every event)."""
 
     position: int
     leaf: int
+    event_id: str
+    stream_kind: str
+    stream_key: str
+    seq: int
+    type: str
+    org: str
+    occurred_at: int
+    hash: bytes
 
 
 class StoredRecord(NamedTuple):

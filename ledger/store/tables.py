@@ -29,7 +29,7 @@ from ledger.tlog.merkle import NodeId
 
 __all__ = ["INDEX_COLUMNS", "LedgerTables", "index_row", "nodes_query", "qualified"]
 
-INDEX_COLUMNS = "position, leaf, event_id, stream_kind, stream_key, seq, type, org, occurred_at, hash"
+INDEX_COLUMNS = ", ".join(IndexRow._fields)  # the ledger_index columns, in IndexRow's order
 _INDEX_NAME = "ledger_index"
 
 
@@ -86,11 +86,8 @@ class LedgerTables:
 
 
 def index_row(values: Sequence[Any]) -> IndexRow:
-    """An :class:`IndexRow` from the columns of :data:`INDEX_COLUMNS`, in that order."""
-    position, leaf, event_id, stream_kind, stream_key, seq, event_type, org, occurred_at, digest = values
-    return IndexRow(event_id=event_id, stream_kind=stream_kind, stream_key=stream_key, seq=int(seq),
-                    type=event_type, org=org, occurred_at=int(occurred_at), hash=bytes(digest),
-                    position=int(position), leaf=int(leaf))
+    """An :class:`IndexRow` from the columns of :data:`INDEX_COLUMNS` (both drivers return int, str and bytes)."""
+    return IndexRow._make(values)
 
 
 def qualified(columns: str, alias: str) -> str:
