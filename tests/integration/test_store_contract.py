@@ -41,7 +41,7 @@ def test_receipts_positions_seq_and_hashes(ledger: Ledger) -> None:
     for row, record in rows:
         head = hashlib.sha256(head + record).digest()
         assert row.hash == head
-    assert outcomes[-1].receipt and outcomes[-1].receipt.hash == rows[-1][0].hash.hex()
+    assert outcomes[-1].receipt and outcomes[-1].receipt.hash == rows[-1].row.hash.hex()
 
 
 def test_a_rejection_in_a_batch_writes_nothing_for_it_and_keeps_the_rest(ledger: Ledger) -> None:
