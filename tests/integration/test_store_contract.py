@@ -152,7 +152,8 @@ def test_offsets_and_dead_letters_commit_with_the_events_or_not_at_all(ledger: L
     (letter,) = ledger.store.consumers.unpublished_dead_letters("g")
     assert letter.code == "signature.invalid" and letter.value == b"raw"
     ledger.store.consumers.mark_dead_letters_published([letter])
-    assert ledger.store.consumers.unpublished_dead_letters("g") == [] and ledger.store.consumers.dead_letter_count("g") == 1
+    consumers = ledger.store.consumers
+    assert consumers.unpublished_dead_letters("g") == [] and consumers.dead_letter_count("g") == 1
     before = ledger.store.audit.counts()
     with pytest.raises(OffsetConflictError):  # a redelivery from a stale position
         ledger.service.append([parse_submission(visits(ledger, 1, day0=7)[0])],

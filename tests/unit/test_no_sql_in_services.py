@@ -67,9 +67,6 @@ def test_the_scan_lets_interfaces_and_prose_pass(source: str) -> None:
     assert sql_in(source, "example.py") == []
 
 
-@pytest.mark.xfail(strict=True, reason="api/http/services/access.py and context.py still query the index through "
-                                       "api/http/sql.py; remove this mark once the services read through the store's "
-                                       "interfaces")
 def test_services_contain_no_sql() -> None:
     files = sorted(SERVICES.rglob("*.py"))
     assert files, f"no services under {SERVICES}"
