@@ -1,8 +1,8 @@
 """Persistence: the eventsourcing application, its SQLite and PostgreSQL recorders and the ledger tables.
 
-The URL helpers, the row types and the read interfaces load at once; the application, the recorders and the
-batch writer load eventsourcing and the database drivers, so they are imported on first use — a command that
-only parses ``--store`` (or prints its help) stays light.
+The URL helpers and the row types load at once; the application, the recorders and the batch writer load
+eventsourcing and the database drivers, and the read interfaces the Merkle maths, so they are imported on first
+use — a command that only parses ``--store`` (or prints its help) stays light.
 """
 
 from __future__ import annotations
@@ -10,15 +10,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ledger.store.interfaces import (
-    AuditReader,
-    CheckpointReader,
-    CheckpointStore,
-    ConsumerState,
-    ElevatorDirectory,
-    EventReader,
-    MerkleLogReader,
-)
 from ledger.store.rows import (
     CheckpointRow,
     DeadLetter,
@@ -39,6 +30,15 @@ from ledger.store.url import DEFAULT_STORE, StoreURL, parse_store_url
 if TYPE_CHECKING:
     from ledger.store.application import LedgerApplication, Store
     from ledger.store.batch import OffsetConflictError, RegistryChangedError
+    from ledger.store.interfaces import (
+        AuditReader,
+        CheckpointReader,
+        CheckpointStore,
+        ConsumerState,
+        ElevatorDirectory,
+        EventReader,
+        MerkleLogReader,
+    )
     from ledger.store.stream import Stream
 
 __all__ = [
@@ -77,6 +77,10 @@ _HEAVY = {
     "Store": "ledger.store.application",
     "OffsetConflictError": "ledger.store.batch",
     "RegistryChangedError": "ledger.store.batch",
+    **dict.fromkeys((
+        "AuditReader", "CheckpointReader", "CheckpointStore", "ConsumerState", "ElevatorDirectory", "EventReader",
+        "MerkleLogReader",
+    ), "ledger.store.interfaces"),
     "Stream": "ledger.store.stream",
 }
 
