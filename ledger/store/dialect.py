@@ -9,16 +9,18 @@ project stores beside the events (ledger tables, projection views, API tokens) l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 from psycopg.rows import tuple_row
 
 __all__ = ["Cursor", "Database", "Dialect", "postgres_dialect", "row_values", "sqlite_dialect"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,13 @@ class Database:
             cursor.execute(self.dialect.sql(text), tuple(params))
             rows: list[tuple[Any, ...]] = cursor.fetchall()  # tuples already (see _reading)
             return rows
+
+    def read_as(self, make: Callable[[tuple[Any, ...]], T], text: str, params: Sequence[Any] = ()) -> list[T]:
+        """The rows of a read-only statement, each made into ``make(row)`` as it is fetched: the driver's tuple is
+        dropped at once, so a bulk read keeps one object per row alive, not two (and the collector stays quiet)."""
+        with self._reading() as cursor:
+            cursor.execute(self.dialect.sql(text), tuple(params))
+            return [make(row) for row in cursor]
 
     def write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run ``text`` once per row, in one committed transaction."""

@@ -6,8 +6,8 @@ Each reader runs statements written once (ledger/store/tables.py names the table
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, TypeVar
 
 from ledger.core.errors import ConflictError, IntegrityError
 from ledger.store.dialect import Database
@@ -22,12 +22,15 @@ from ledger.store.rows import (
     StreamHead,
     TableCounts,
     TypedRecord,
+    row_maker,
 )
 from ledger.store.tables import INDEX_COLUMNS, LedgerTables, index_row, nodes_query, qualified
 from ledger.tlog.merkle import NodeId
 
 __all__ = ["AuditRanges", "CheckpointTable", "ConsumerTables", "ElevatorIndex", "EventIndex", "MerkleTable"]
 
+T = TypeVar("T")
+_event_row = row_maker(EventRow)
 _JOINED = (f"SELECT {qualified(INDEX_COLUMNS, 'i')}, e.state "
            "FROM {index} i JOIN {events} e ON e.{rowid} = i.position")
 
@@ -42,6 +45,9 @@ class _Reader:
     def _read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._db.read(self._tables.format(text), params)
 
+    def _read_as(self, make: Callable[[tuple[Any, ...]], T], text: str, params: Sequence[Any] = ()) -> list[T]:
+        return self._db.read_as(make, self._tables.format(text), params)
+
     def _write(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         self._db.write(self._tables.format(text), rows)
 
@@ -51,12 +57,16 @@ class _Reader:
         return int(value)
 
     def _index_rows(self, where: str, params: Sequence[Any] = ()) -> list[IndexRow]:
-        return [index_row(values) for values in self._read(f"SELECT {INDEX_COLUMNS} FROM {{index}} {where}", params)]
+        return self._read_as(index_row, f"SELECT {INDEX_COLUMNS} FROM {{index}} {where}", params)
 
     def _stored_records(self, where: str, params: Sequence[Any]) -> list[StoredRecord]:
         """Index rows joined with their records: ``i`` is the index, ``e`` the events table."""
-        return [StoredRecord(index_row(values[:-1]), bytes(values[-1]))
-                for values in self._read(f"{_JOINED} {where}", params)]
+        return self._read_as(_stored_record, f"{_JOINED} {where}", params)
+
+
+def _stored_record(values: tuple[Any, ...]) -> StoredRecord:
+    """From the columns of ``_JOINED``: the index row's, then the record's."""
+    return StoredRecord(index_row(values[:-1]), bytes(values[-1]))
 
 
 def _marks(values: Collection[str]) -> str:
@@ -254,12 +264,11 @@ class AuditRanges(_Reader):
         return self._int("SELECT COALESCE(MAX({rowid}), 0) FROM {events}")
 
     def event_rows(self, after: int, upto: int) -> list[EventRow]:
-        rows = self._read(
-            "SELECT {rowid}, originator_id, originator_version, topic, state FROM {events} "
+        return self._read_as(
+            _event_row, "SELECT {rowid}, originator_id, originator_version, topic, state FROM {events} "
             "WHERE {rowid} > ? AND {rowid} <= ? ORDER BY {rowid}",
             (after, upto),
         )
-        return list(map(EventRow._make, rows))
 
     def index_rows(self, after: int, upto: int) -> list[IndexRow]:
         return self._index_rows("WHERE position > ? AND position <= ? ORDER BY position", (after, upto))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple, TypeVar, cast
 
 __all__ = [
     "CheckpointRow",
@@ -19,7 +21,16 @@ __all__ = [
     "StreamHead",
     "TableCounts",
     "TypedRecord",
+    "row_maker",
 ]
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def row_maker(row_type: type[T]) -> Callable[[Sequence[Any]], T]:
+    """Makes a ``row_type`` (a NamedTuple) from a row in its field order, at C speed (no Python frame per row:
+    the verifier and the projections make one for every event)."""
+    return cast(Callable[[Sequence[Any]], T], partial(tuple.__new__, row_type))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from ledger.store.dialect import Dialect
-from ledger.store.rows import IndexRow
+from ledger.store.rows import IndexRow, row_maker
 from ledger.tlog.merkle import NodeId
 
 __all__ = ["INDEX_COLUMNS", "LedgerTables", "index_row", "nodes_query", "qualified"]
@@ -85,9 +84,8 @@ class LedgerTables:
         )]
 
 
-def index_row(values: Sequence[Any]) -> IndexRow:
-    """An :class:`IndexRow` from the columns of :data:`INDEX_COLUMNS` (both drivers return int, str and bytes)."""
-    return IndexRow._make(values)
+# An IndexRow from the columns of INDEX_COLUMNS, in that order (both drivers return int, str and bytes).
+index_row = row_maker(IndexRow)
 
 
 def qualified(columns: str, alias: str) -> str:
