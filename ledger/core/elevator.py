@@ -26,10 +26,10 @@ __all__ = [
     "STATE_CHANGING_TYPES",
     "Claim",
     "Contract",
+    "Earlier",
     "ElevatorState",
     "Hazard",
-    "Reference",
-    "References",
+    "Lookup",
     "referenced_ids",
 ]
 
@@ -116,7 +116,7 @@ class ElevatorState:
 
     # --- checking -------------------------------------------------------------------------------------------
 
-    def check(self, sub: Submission, registry: Registry, refs: References) -> None:
+    def check(self, sub: Submission, registry: Registry, refs: Lookup) -> None:
         """Raise the first rule ``sub`` would break, or return if it may be appended.
 
         ``refs`` finds earlier events by id (the ledger's index): countersignatures and claims point at them.
@@ -213,9 +213,10 @@ class ElevatorState:
                 code="relationship.missing",
             )
 
-    def _check_countersigned(self, sub: Submission, refs: References) -> None:
+    def _check_countersigned(self, sub: Submission, refs: Lookup) -> None:
         p = sub.payload_as(maintenance.MaintenanceCountersigned)
-        if refs(p.maintenance_ref) != (f"elevator:{self.code}", "MaintenancePerformed"):
+        found = refs(p.maintenance_ref)
+        if found is None or found.stream != f"elevator:{self.code}" or found.type != "MaintenancePerformed":
             raise InvariantError("unknown_reference", f"no maintenance record {p.maintenance_ref} on {self.code}")
 
     def _check_hazard_found(self, sub: Submission, _: Registry) -> None:
@@ -295,7 +296,7 @@ class ElevatorState:
         self._unless_correction(sub, "duplicate_number", f"claim {p.claim_no} already filed",
                                 p.claim_no in self.claims)
 
-    def _check_claim_incidents(self, sub: Submission, refs: References) -> None:
+    def _check_claim_incidents(self, sub: Submission, refs: Lookup) -> None:
         p = sub.payload_as(insurance.ClaimFiled)
         stream = f"elevator:{self.code}"
         unknown = [ref for ref in p.incident_refs if (found := refs(ref)) is None or found.stream != stream
@@ -417,17 +418,18 @@ def _require_role(registry: Registry, org: str, role: str) -> None:
 INCIDENT_TYPES = frozenset({"FaultReported", "EntrapmentRescue", "AccidentReported", "HazardFound"})
 
 
-class Reference(NamedTuple):
-    """An earlier event as a reference to it finds it."""
+class Earlier(NamedTuple):
+    """An earlier event as a reference to it finds it: its stream, type and signer."""
 
     stream: str  # "kind:key"
     type: str
+    org: str
 
 
-# Looks an earlier event up by id (None: no such event).
-References = Callable[[str], "Reference | None"]
+# Looks an earlier event up by id (None: no such event before the one being decided).
+Lookup = Callable[[str], "Earlier | None"]
 
-_REFERENCE_CHECKS: dict[str, Callable[[ElevatorState, Submission, References], None]] = {
+_REFERENCE_CHECKS: dict[str, Callable[[ElevatorState, Submission, Lookup], None]] = {
     "MaintenanceCountersigned": ElevatorState._check_countersigned,
     "ClaimFiled": ElevatorState._check_claim_incidents,
 }

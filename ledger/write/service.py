@@ -19,16 +19,10 @@ from typing import Any, NamedTuple, cast
 
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
-from ledger.core.elevator import Reference, referenced_ids
-from ledger.core.errors import (
-    AuthorizationError,
-    ElevatorUnknownError,
-    InvariantError,
-    LedgerError,
-    SubmissionError,
-    VersionConflictError,
-)
-from ledger.core.registry import Registry
+from ledger.core.decide import Facts, decide
+from ledger.core.elevator import Earlier, referenced_ids
+from ledger.core.errors import InvariantError, LedgerError, SubmissionError, VersionConflictError
+from ledger.core.registry import KeyRecord, Registry
 from ledger.core.submission import Submission, parse_line
 from ledger.store import (
     DeadLetter,
@@ -43,9 +37,8 @@ from ledger.store import (
 from ledger.write.gcpause import gc_paused
 from ledger.write.signatures import PendingChecks, SignatureChecker, Verified
 
-__all__ = ["MAX_CLOCK_SKEW_S", "LedgerService", "Outcome", "Prepared", "Receipt", "parse_lines"]
+__all__ = ["LedgerService", "Outcome", "Prepared", "Receipt", "parse_lines"]
 
-MAX_CLOCK_SKEW_S = 300
 _MAX_ATTEMPTS = 8
 
 
@@ -234,12 +227,6 @@ class _Pending(NamedTuple):
     receipt: Receipt
 
 
-class _Earlier(NamedTuple):
-    stream: str  # "kind:key"
-    type: str
-    org: str
-
-
 class _BatchRun:
     """One attempt at deciding and committing a batch."""
 
@@ -291,40 +278,29 @@ class _BatchRun:
             ids.update(referenced_ids(sub))
         return sorted(ids)
 
-    def _reference(self, event_id: str) -> Reference | None:
-        """Where an earlier event is and what it is, stored or accepted earlier in this batch."""
-        found = self._earlier(event_id)
-        return Reference(found.stream, found.type) if found else None
-
-    def _earlier(self, event_id: str) -> _Earlier | None:
+    def _earlier(self, event_id: str) -> Earlier | None:
         """An earlier event's stream, type and signer, stored or accepted earlier in this batch."""
         row = self.stored.get(event_id)
         if row is not None:
-            return _Earlier(f"{row.stream_kind}:{row.stream_key}", row.type, row.org)
+            return Earlier(f"{row.stream_kind}:{row.stream_key}", row.type, row.org)
         pending = self.pending.get(event_id)
         if pending is None:
             return None
-        return _Earlier(str(pending.sub.stream), pending.sub.type, pending.sub.org)
+        return Earlier(str(pending.sub.stream), pending.sub.type, pending.sub.org)
 
     def _decide(self, sub: Submission, verified: Verified) -> Outcome:
+        """The I/O around the one rule set (ledger/core/decide.py): duplicates against the store and the batch,
+        loading the stream, then appending what it accepts."""
         duplicate = self._duplicate(sub)
         if duplicate is not None:
             return duplicate
-        if sub.occurred_at > self.now + MAX_CLOCK_SKEW_S:
-            raise InvariantError("future", "occurred_at is in the future")
-        key = self.registry.key_for(sub)
-        self.service.signatures.require(sub, key, verified)
-        self.registry.authorize(sub)
-        if sub.envelope.corrects is not None:
-            self._check_correction(sub)
         stream = self._stream(sub)
-        if sub.stream.kind == "org":
-            self.registry.check_registry_event(sub)
-        elif stream is None:
-            _check_new_elevator(sub, self.registry)
-        else:
-            assert stream.elevator is not None
-            stream.elevator.check(sub, self.registry, self._reference)
+        elevator = stream.elevator if stream is not None else None
+
+        def check_signature(checked: Submission, key: KeyRecord) -> None:
+            self.service.signatures.require(checked, key, verified)
+
+        decide(sub, Facts(self.registry, elevator, self._earlier, self.now), check_signature)
         return Outcome(receipt=self._append(sub, stream))
 
     def _duplicate(self, sub: Submission) -> Outcome | None:
@@ -339,17 +315,6 @@ class _BatchRun:
                 raise InvariantError("event_id_reused", f"event_id {sub.event_id} is already used in this batch")
             return Outcome(receipt=earlier.receipt, duplicate=True)
         return None
-
-    def _check_correction(self, sub: Submission) -> None:
-        target_id = sub.envelope.corrects
-        target = self._earlier(target_id or "")
-        if target is None:
-            raise InvariantError("unknown_reference", f"corrects {target_id}, which is not in the ledger")
-        if target.stream != str(sub.stream) or target.type != sub.type:
-            raise InvariantError("correction_mismatch", "a correction has the corrected event's type and stream")
-        if target.org != sub.org and sub.role != "regulator":
-            raise AuthorizationError("only the recording organization or a regulator corrects an event",
-                                     code="relationship.missing")
 
     def _stream(self, sub: Submission) -> Stream | None:
         stream_id = sub.stream.id
@@ -377,14 +342,3 @@ class _BatchRun:
         self.pending[sub.event_id] = _Pending(sub, receipt)
         return receipt
 
-
-def _check_new_elevator(sub: Submission, registry: Registry) -> None:
-    """A new elevator stream starts with its Manufactured event, by the maker its code names."""
-    code = sub.equipment_code or ""
-    if sub.type != "Manufactured":
-        raise ElevatorUnknownError(f"elevator {code} has not been manufactured in this ledger")
-    maker = registry.orgs.get(sub.org)
-    if maker is None or maker.maker_code != code[4:9]:
-        raise AuthorizationError(
-            f"digits 5-9 of {code} ({code[4:9]}) are not the 制造单位代号 of {sub.org}", code="relationship.missing"
-        )
