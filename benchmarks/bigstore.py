@@ -22,6 +22,7 @@ from benchmarks.common import build_workload
 from ledger.core.registry import KeyRecord, Registry
 from ledger.core.submission import Submission
 from ledger.store import Store
+from ledger.tlog.leaf import LOG_FORMAT
 from ledger.write.service import LedgerService
 from ledger.write.signatures import SignatureChecker, Verified
 
@@ -47,7 +48,8 @@ class _Done:
 
 
 def big_store_path(events: int) -> Path:
-    return CACHE / f"ledger-{events}.sqlite"
+    """Named by size and log format: a store of another log format is not opened, it is built anew."""
+    return CACHE / f"ledger-{events}-format{LOG_FORMAT}.sqlite"
 
 
 def ensure_big_store(events: int, *, progress: bool = True) -> Path:

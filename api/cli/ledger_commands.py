@@ -51,9 +51,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
     p.add_argument("--workers", type=int, default=2,
                    help="processes that check signatures while batches are parsed and decided (0: inline)")
+    p.add_argument("--replay-clock", action="store_true",
+                   help="record each event at the greatest occurred_at seen so far instead of now: for loading a "
+                        "simulated city (liftledger simulate), never for live records")
     p.set_defaults(run=cmd_append)
 
-    p = sub.add_parser("events", help="an elevator's (or organization's) events with seq, prev_hash and hash")
+    p = sub.add_parser("events", help="an elevator's (or organization's) events with seq, prev_hash, hash and "
+                                      "recorded_at")
     store_argument(p)
     p.add_argument("stream", metavar="EQUIPMENT_CODE", help="设备代码 (or an organization's USCC)")
     p.set_defaults(run=cmd_events)
@@ -152,7 +156,8 @@ def cmd_append(args: argparse.Namespace) -> int:
     show = args.progress or sys.stderr.isatty()
     rejected = 0
     with open_store(args) as store, progress_bar("append", total, enabled=show) as bar:
-        service = LedgerService(store, signatures=SignatureChecker(processes=args.workers))
+        service = LedgerService(store, signatures=SignatureChecker(processes=args.workers),
+                                replay_clock=args.replay_clock)
         for outcomes in service.append_batches(_batches(_input_lines(source), _BATCH)):
             print_json_lines(outcome.to_dict() for outcome in outcomes)
             rejected += sum(1 for outcome in outcomes if outcome.error is not None)
@@ -197,6 +202,7 @@ def _input_lines(source: BinaryIO) -> Iterator[bytes | LedgerError]:
 
 def cmd_events(args: argparse.Namespace) -> int:
     from ledger.core.chain import GENESIS_HASH
+    from ledger.core.identifiers import format_instant
 
     with open_store(args) as store:
         rows = store.index.stream_rows(args.stream)
@@ -209,7 +215,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             for row, record in rows:
                 envelope = orjson.loads(record)
                 yield {**envelope, "seq": row.seq, "position": row.position, "prev_hash": previous.hex(),
-                       "hash": row.hash.hex()}
+                       "hash": row.hash.hex(), "recorded_at": format_instant(row.recorded_at)}
                 previous = row.hash
 
         print_json_lines(lines())

@@ -8,7 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from ledger.core.chain import GENESIS_HASH
-from ledger.tlog.merkle import MerkleAppender, leaf_hash
+from ledger.tlog.leaf import record_leaf_hash
+from ledger.tlog.merkle import MerkleAppender
 
 __all__ = ["alter_record", "rewrite_history"]
 
@@ -42,6 +43,6 @@ def rewrite_history(path: Path, position: int) -> None:
             con.execute("UPDATE ledger_index SET hash = ? WHERE position = ?", (head, row_position))
         con.execute("DELETE FROM merkle_nodes")
         appender = MerkleAppender()
-        for (digest,) in con.execute("SELECT hash FROM ledger_index ORDER BY leaf").fetchall():
-            nodes = appender.append(leaf_hash(bytes(digest)))
+        for digest, recorded_at in con.execute("SELECT hash, recorded_at FROM ledger_index ORDER BY leaf").fetchall():
+            nodes = appender.append(record_leaf_hash(bytes(digest), int(recorded_at)))
             con.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", [(lv, i, h) for (lv, i), h in nodes])

@@ -29,7 +29,7 @@ from ledger.store.url import DEFAULT_STORE, StoreURL, parse_store_url
 
 if TYPE_CHECKING:
     from ledger.store.application import LedgerApplication, Store
-    from ledger.store.batch import OffsetConflictError, RegistryChangedError
+    from ledger.store.batch import OffsetConflictError, RecordedTimeConflictError, RegistryChangedError
     from ledger.store.interfaces import (
         AuditReader,
         CheckpointReader,
@@ -60,6 +60,7 @@ __all__ = [
     "MerkleLogReader",
     "OffsetConflictError",
     "OffsetUpdate",
+    "RecordedTimeConflictError",
     "RegistryChangedError",
     "RelationRecord",
     "Store",
@@ -76,6 +77,7 @@ _HEAVY = {
     "LedgerApplication": "ledger.store.application",
     "Store": "ledger.store.application",
     "OffsetConflictError": "ledger.store.batch",
+    "RecordedTimeConflictError": "ledger.store.batch",
     "RegistryChangedError": "ledger.store.batch",
     **dict.fromkeys((
         "AuditReader", "CheckpointReader", "CheckpointStore", "ConsumerState", "ElevatorDirectory", "EventReader",

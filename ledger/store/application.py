@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Sequence
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import Mapper, ProcessRecorder
 from eventsourcing.utils import get_topic
 
-from ledger.core.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError, ConflictError
 from ledger.core.submission import StreamKey
 from ledger.store.dialect import Database, Dialect
 from ledger.store.interfaces import (
@@ -26,6 +29,7 @@ from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from ledger.store.rows import IndexRow, LedgerBatch
 from ledger.store.stream import RecordMapper, Stream, project_stream
 from ledger.store.url import StoreURL, parse_store_url
+from ledger.tlog.leaf import LOG_FORMAT
 
 __all__ = ["LedgerApplication", "Store"]
 
@@ -77,6 +81,35 @@ class Store:
         self.checkpoints: CheckpointStore = CheckpointTable(self.database, tables)
         self.consumers: ConsumerState = ConsumerTables(self.database, tables)
         self.audit: AuditReader = AuditRanges(self.database, tables)
+        self._check_log_format()
+
+    def _check_log_format(self) -> None:
+        """Refuse a store whose log is not in the format this LiftLedger writes; record it in a new store.
+
+        A format-1 store (its leaves commit to the event hash alone, docs/FORMAT.md §II.1.1) cannot be upgraded in
+        place: every leaf, node and checkpoint would change. Its passports and proofs stay verifiable as history.
+        """
+        found = self.checkpoints.meta().get("log_format")
+        if found is None:
+            if self.tree.tree_size() or not self._has_recorded_times():
+                found = "1"  # written before the log format was recorded: by a format-1 LiftLedger
+            else:
+                with contextlib.suppress(ConflictError, StoreIntegrityError):  # another process recorded it first
+                    self.checkpoints.set_meta({"log_format": str(LOG_FORMAT)})
+                found = self.checkpoints.meta().get("log_format")
+        if found != str(LOG_FORMAT):
+            raise ConfigurationError(
+                f"the store at {self.url.display()} holds a log in format {found}; this LiftLedger writes log "
+                f"format {LOG_FORMAT} and cannot append to it (its passports and proofs still verify)",
+                code="store.log_format", log_format=found,
+            )
+
+    def _has_recorded_times(self) -> bool:
+        try:
+            self.database.read(f"SELECT recorded_at FROM {self.database.table('ledger_index')} WHERE 1 = 0")
+        except (sqlite3.Error, psycopg.Error):  # "no such column": a table made before recorded times
+            return False
+        return True
 
     @property
     def dialect(self) -> Dialect:

@@ -11,17 +11,32 @@ from typing import Any
 
 from ledger.core.errors import ConflictError, IntegrityError
 from ledger.store.dialect import Cursor, row_values
-from ledger.store.rows import LedgerBatch, OffsetUpdate
+from ledger.store.rows import IndexRow, LedgerBatch, OffsetUpdate
 from ledger.store.tables import INDEX_COLUMNS, LedgerTables, nodes_query
-from ledger.tlog.merkle import MerkleAppender, NodeId, leaf_hash, range_nodes
+from ledger.tlog.leaf import record_leaf_hash
+from ledger.tlog.merkle import MerkleAppender, NodeId, range_nodes
 
-__all__ = ["OffsetConflictError", "RegistryChangedError", "write_ledger_batch"]
+__all__ = ["OffsetConflictError", "RecordedTimeConflictError", "RegistryChangedError", "write_ledger_batch"]
 
 
 class RegistryChangedError(ConflictError):
     """Another writer recorded a registry event after this batch's decisions were made; decide again."""
 
     code = "conflict.registry"
+
+
+class RecordedTimeConflictError(ConflictError):
+    """Another writer recorded a later time than this batch was decided at; decide again from that time.
+
+    Recorded times never decrease in leaf order, and each event's recorded time is the time it was decided at,
+    so a batch whose decision time fell behind the log's newest recorded time is decided again, not re-dated.
+    """
+
+    code = "conflict.recorded_time"
+
+    def __init__(self, message: str, *, newest: int) -> None:
+        super().__init__(message, newest=newest)
+        self.newest = newest
 
 
 class OffsetConflictError(ConflictError):
@@ -44,19 +59,36 @@ def write_ledger_batch(cursor: Cursor, tables: LedgerTables, positions: Sequence
             (d.group, d.topic, d.partition, d.offset, d.code, d.message, d.value, d.headers)
             for d in batch.dead_letters
         ])
-    size = _fetch_one(cursor, tables, "SELECT COALESCE(MAX(leaf) + 1, 0) FROM {index}")
+    size, newest = _log_head(cursor, tables)
     appender = MerkleAppender(size, _fetch_nodes(cursor, tables, range_nodes(0, size) if size else []))
     nodes: list[tuple[int, int, bytes]] = []
     rows = []
     for leaf, (position, entry) in enumerate(zip(positions, batch.entries, strict=True), start=size):
+        if entry.recorded_at < newest:
+            raise RecordedTimeConflictError(
+                f"leaf {leaf} would be recorded at {entry.recorded_at}, before leaf {leaf - 1} ({newest})",
+                newest=newest)
+        newest = entry.recorded_at
         rows.append((
             position, leaf, entry.event_id, entry.stream_kind, entry.stream_key, entry.seq, entry.type,
-            entry.org, entry.occurred_at, entry.hash,
+            entry.org, entry.occurred_at, entry.hash, entry.recorded_at,
         ))
-        nodes.extend((level, idx, digest) for (level, idx), digest in appender.append(leaf_hash(entry.hash)))
-    cursor.executemany(sql(f"INSERT INTO {{index}} ({INDEX_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"), rows)
+        leaf_hash = record_leaf_hash(entry.hash, entry.recorded_at)
+        nodes.extend((level, idx, digest) for (level, idx), digest in appender.append(leaf_hash))
+    marks = ",".join("?" * len(IndexRow._fields))
+    cursor.executemany(sql(f"INSERT INTO {{index}} ({INDEX_COLUMNS}) VALUES ({marks})"), rows)
     cursor.executemany(sql("INSERT INTO {nodes} (level, idx, hash) VALUES (?,?,?)"), nodes)
     batch.positions = list(positions)
+
+
+def _log_head(cursor: Cursor, tables: LedgerTables) -> tuple[int, int]:
+    """The log's size and the recorded time of its newest leaf (0 for an empty log)."""
+    cursor.execute(tables.sql("SELECT leaf, recorded_at FROM {index} ORDER BY leaf DESC LIMIT 1"), ())
+    found = cursor.fetchone()
+    if found is None:
+        return 0, 0
+    leaf, recorded_at = row_values(found)
+    return int(leaf) + 1, int(recorded_at)
 
 
 def _check_org_head(cursor: Cursor, tables: LedgerTables, expected: int) -> None:

@@ -104,7 +104,11 @@ class MerkleLogReader(NodeSource, Protocol):
     def row_at_leaf(self, leaf: int) -> IndexRow | None: ...
 
     def leaf_scan(self, after: int, limit: int) -> list[LeafHash]:
-        """Leaves > ``after`` in leaf order, with the event hash each commits to."""
+        """Leaves > ``after`` in leaf order, with the event hash and recorded time each commits to."""
+        ...
+
+    def newest_leaf(self) -> LeafHash | None:
+        """The last leaf (None for an empty log): its recorded time is the newest the log holds."""
         ...
 
     def level_hashes(self, level: int) -> list[bytes]:

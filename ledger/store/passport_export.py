@@ -52,7 +52,8 @@ def build_passport(store: Store, equipment_code: str) -> dict[str, Any]:
 
 def _event_item(row: IndexRow, record: bytes, size: int, tree: MerkleLogReader) -> dict[str, Any]:
     proof = inclusion_proof(row.leaf, size, tree)
-    return {"seq": row.seq, "leaf_index": row.leaf, "record": record.decode(), "proof": [h.hex() for h in proof]}
+    return {"seq": row.seq, "leaf_index": row.leaf, "recorded_at": row.recorded_at, "record": record.decode(),
+            "proof": [h.hex() for h in proof]}
 
 
 def _registry_items(store: Store, signed: list[Submission], size: int) -> list[dict[str, Any]]:
@@ -77,8 +78,9 @@ def _registry_items(store: Store, signed: list[Submission], size: int) -> list[d
         if found.row.leaf >= size:
             continue
         proof = inclusion_proof(found.row.leaf, size, store.tree)
-        items.append({"leaf_index": found.row.leaf, "prev_hash": found.prev_hash.hex(),
-                      "record": found.record.decode(), "proof": [h.hex() for h in proof]})
+        items.append({"leaf_index": found.row.leaf, "recorded_at": found.row.recorded_at,
+                      "prev_hash": found.prev_hash.hex(), "record": found.record.decode(),
+                      "proof": [h.hex() for h in proof]})
     return items
 
 

@@ -177,8 +177,13 @@ class MerkleTable(_Reader):
         return next(iter(self._index_rows("WHERE leaf = ?", (leaf,))), None)
 
     def leaf_scan(self, after: int, limit: int) -> list[LeafHash]:
-        rows = self._read("SELECT leaf, hash FROM {index} WHERE leaf > ? ORDER BY leaf LIMIT ?", (after, limit))
-        return [LeafHash(int(leaf), bytes(digest)) for leaf, digest in rows]
+        rows = self._read("SELECT leaf, hash, recorded_at FROM {index} WHERE leaf > ? ORDER BY leaf LIMIT ?",
+                          (after, limit))
+        return [LeafHash(int(leaf), bytes(digest), int(recorded_at)) for leaf, digest, recorded_at in rows]
+
+    def newest_leaf(self) -> LeafHash | None:
+        rows = self._read("SELECT leaf, hash, recorded_at FROM {index} ORDER BY leaf DESC LIMIT 1")
+        return next((LeafHash(int(leaf), bytes(digest), int(at)) for leaf, digest, at in rows), None)
 
     def level_hashes(self, level: int) -> list[bytes]:
         hashes: list[bytes] = []

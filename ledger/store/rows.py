@@ -45,6 +45,7 @@ class IndexEntry:
     org: str
     occurred_at: int
     hash: bytes
+    recorded_at: int  # the decision time, which becomes the leaf's recorded time (docs/FORMAT.md §II.1.1)
 
 
 class IndexRow(NamedTuple):
@@ -61,6 +62,7 @@ class IndexRow(NamedTuple):
     org: str
     occurred_at: int
     hash: bytes
+    recorded_at: int  # when the ledger recorded it: Unix seconds, committed in the leaf, non-decreasing by leaf
 
 
 class StoredRecord(NamedTuple):
@@ -88,6 +90,7 @@ class StreamHead(NamedTuple):
 class LeafHash(NamedTuple):
     leaf: int
     hash: bytes  # the event hash the leaf commits to (not yet leaf-hashed)
+    recorded_at: int  # and the recorded time it commits to with it
 
 
 class TableCounts(NamedTuple):

@@ -1,13 +1,13 @@
 """What the ledger stores beside eventsourcing's events, written in the same transaction as them.
 
 - ``ledger_index``: one row per event in global order — ``position`` (the notification id), a dense Merkle
-  ``leaf`` number, the event id (unique: the idempotency key), stream, ``seq``, type, signer, ``occurred_at`` and
-  the chain ``hash``.
+  ``leaf`` number, the event id (unique: the idempotency key), stream, ``seq``, type, signer, ``occurred_at``, the
+  chain ``hash`` and ``recorded_at``, the time the ledger recorded it (committed in its leaf, log format 2).
 - ``merkle_nodes``: every complete subtree of the RFC 9162 tree over the event hashes, by (level, index).
 - ``consumer_offsets``: for each Kafka consumer group, topic and partition, the next offset to consume, so that a
   redelivered record is recognized (the exactly-once effect of the ingest worker).
 - ``checkpoints``: every checkpoint note the operator issued, with the witness cosignatures collected onto it.
-- ``ledger_meta``: the log's origin and the operator's verifier key (set once).
+- ``ledger_meta``: the log's format (``log_format``), origin and operator's verifier key (each set once).
 - ``dead_letters``: every record the ingest worker refused, with its reason and original bytes and headers — an
   outbox written atomically with the offsets, relayed to the dead-letter topic afterwards, so that records in =
   events appended + duplicates + dead letters holds across any crash.
@@ -64,7 +64,7 @@ class LedgerTables:
             f"CREATE TABLE IF NOT EXISTS {{index}} (position {d.position_key}, leaf BIGINT NOT NULL UNIQUE, "
             "event_id TEXT NOT NULL UNIQUE, stream_kind TEXT NOT NULL, stream_key TEXT NOT NULL, "
             "seq BIGINT NOT NULL, type TEXT NOT NULL, org TEXT NOT NULL, occurred_at BIGINT NOT NULL, "
-            f"hash {blob} NOT NULL)",
+            f"hash {blob} NOT NULL, recorded_at BIGINT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {_INDEX_NAME}_stream ON {{index}} (stream_key, seq)",
             # Registry scans need only the organization rows: a partial index keeps elevator rows out of it.
             f"CREATE INDEX IF NOT EXISTS {_INDEX_NAME}_org ON {{index}} (position) WHERE stream_kind = 'org'",

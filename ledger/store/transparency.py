@@ -27,7 +27,8 @@ from ledger.tlog.checkpoint import (
     split_note,
     verify_cosignature,
 )
-from ledger.tlog.merkle import consistency_proof, inclusion_proof, leaf_hash, root
+from ledger.tlog.leaf import record_leaf_hash
+from ledger.tlog.merkle import consistency_proof, inclusion_proof, root
 from ledger.tlog.proofs import ConsistencyProof, InclusionProof
 from ledger.tlog.witness import AddCheckpointRequest
 
@@ -102,10 +103,17 @@ class TransparencyLog:
     # --- checkpoints ----------------------------------------------------------------------------------------
 
     def issue(self, key: SigningKey, *, now: int | None = None, origin: str | None = None) -> IssuedCheckpoint:
-        """Sign a checkpoint of the whole tree as it is now, keep it, and return it."""
+        """Sign a checkpoint of the whole tree as it is now, keep it, and return it.
+
+        Its ``time`` is ``now`` but never earlier than the newest leaf's recorded time: a checkpoint's time bounds
+        the recorded times of every leaf below its size (docs/FORMAT.md §II.1.1).
+        """
         signer = self.adopt_operator(key, origin)
+        newest = self.tree.newest_leaf()
         issued_at = int(time.time()) if now is None else now
-        size = self.tree.tree_size()
+        if newest is not None:
+            issued_at = max(issued_at, newest.recorded_at)
+        size = newest.leaf + 1 if newest is not None else 0
         checkpoint = Checkpoint(signer.name, size, root(size, self.tree),
                                 (TIME_EXTENSION + format_instant(issued_at),))
         note = sign_note(checkpoint.body(), [signer])
@@ -154,8 +162,8 @@ class TransparencyLog:
             raise ProofError(f"event {event_id} is leaf {row.leaf}, outside a tree of size {tree_size}",
                              code="proof.out_of_range")
         hashes = inclusion_proof(row.leaf, tree_size, self.tree)
-        return InclusionProof(self.origin, row.leaf, tree_size, leaf_hash(row.hash), tuple(hashes),
-                              root(tree_size, self.tree), row.hash)
+        return InclusionProof(self.origin, row.leaf, tree_size, record_leaf_hash(row.hash, row.recorded_at),
+                              tuple(hashes), root(tree_size, self.tree), row.hash, row.recorded_at)
 
     def bundle(self, proof: InclusionProof | ConsistencyProof) -> dict[str, Any]:
         """A proof with, when one was issued at its tree size, the signed checkpoint that commits to its root."""

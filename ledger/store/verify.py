@@ -4,14 +4,15 @@ Nothing stored is trusted. For each stored event, in global order:
 
 - it has exactly one index row, whose stream and ``seq`` agree with the stored row;
 - ``seq`` continues its stream without a gap, and SHA-256(previous hash ‖ stored bytes) is the indexed hash;
-- the leaf numbers run 0…n−1 without a gap;
+- the leaf numbers run 0…n−1 without a gap, and the recorded times never decrease in leaf order;
 - with signatures on: the stored bytes are canonical and agree with the index; the signer's key was registered
   before the event (in log order), belonged to the signer and was active at ``occurred_at``; and the Ed25519
   signature over the signing bytes verifies.
 
-Then the Merkle log: every stored node at level 0 is the leaf hash of the (just verified) event hash, every stored
-node above is the hash of its two children, and there are no others. Last, every checkpoint the operator issued
-verifies with the operator's key and commits to a prefix of that tree — which makes them mutually consistent.
+Then the Merkle log: every stored node at level 0 is the leaf hash of the (just verified) event hash and its recorded
+time (log format 2), every stored node above is the hash of its two children, and there are no others. Last, every
+checkpoint the operator issued verifies with the operator's key and commits to a prefix of that tree — which makes
+them mutually consistent — and its time is no earlier than the recorded time of the last leaf below it.
 
 The event pass splits by position ranges over worker processes (each picks up the stream heads at its range
 start from the index, whose hashes the earlier range checks), so independent elevators verify on both cores.
@@ -31,7 +32,7 @@ import orjson
 from ledger.core.canonical import canonical, signing_bytes
 from ledger.core.chain import GENESIS_HASH
 from ledger.core.errors import LedgerError, NoteError
-from ledger.core.identifiers import instant_from_text
+from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.core.keys import b64decode_strict
 from ledger.core.registry import KeyRecord, Registry
 from ledger.core.submission import parse_line, stream_id
@@ -46,8 +47,9 @@ from ledger.store import (
     StoreURL,
     StreamHead,
 )
-from ledger.tlog.checkpoint import NoteVerifier, open_checkpoint
-from ledger.tlog.merkle import leaf_hash, node_hash
+from ledger.tlog.checkpoint import Checkpoint, NoteVerifier, open_checkpoint
+from ledger.tlog.leaf import record_leaf_hash
+from ledger.tlog.merkle import node_hash
 from ledger.tlog.merkle import root as merkle_root
 
 __all__ = ["Failure", "VerifyReport", "verify_store"]
@@ -132,7 +134,9 @@ class _RangeResult:
     streams: dict[str, int] = field(default_factory=dict)  # "kind:key" → 1 (a set that pickles cheaply)
     first_leaf: int | None = None
     last_leaf: int | None = None
-    hashes: list[bytes] = field(default_factory=list)  # kept only when this process also checks the Merkle log
+    first_recorded: int = 0
+    last_recorded: int = 0
+    hashes: list[bytes] = field(default_factory=list)  # leaf hashes, kept only when this process checks the tree
     failure: Failure | None = None
 
 
@@ -149,7 +153,8 @@ def _verify_events(store: Store, url: StoreURL, signatures: bool, workers: int, 
         with ProcessPoolExecutor(len(ranges)) as pool:
             futures = [pool.submit(_verify_range_in_process, (url, a, b, signatures)) for a, b in ranges]
             # Meanwhile, here: the Merkle check from the indexed hashes (the workers prove them to be the chains').
-            merkle = _verify_merkle(store.tree, [leaf.hash for leaf in store.tree.leaf_scan(-1, 2**62)])
+            leaves = store.tree.leaf_scan(-1, 2**62)
+            merkle = _verify_merkle(store.tree, [record_leaf_hash(leaf.hash, leaf.recorded_at) for leaf in leaves])
             parts = [future.result() for future in futures]
     else:
         (after, upto), = ranges
@@ -161,7 +166,7 @@ def _verify_events(store: Store, url: StoreURL, signatures: bool, workers: int, 
 
 def _merge_parts(parts: list[_RangeResult], report: VerifyReport) -> None:
     streams: dict[str, int] = {}
-    next_leaf = 0
+    next_leaf = recorded = 0
     for part in parts:
         report.events += part.events
         report.signatures += part.signatures
@@ -171,8 +176,11 @@ def _merge_parts(parts: list[_RangeResult], report: VerifyReport) -> None:
         if part.first_leaf is not None and part.first_leaf != next_leaf and report.failure is None:
             report.failure = Failure(0, "log", None, "integrity.log",
                                      f"leaf {part.first_leaf} where leaf {next_leaf} was due")
+        if part.first_leaf is not None and part.first_recorded < recorded and report.failure is None:
+            report.failure = Failure(0, "log", None, "integrity.recorded_at",
+                                     f"leaf {part.first_leaf} was recorded before leaf {next_leaf - 1}")
         if part.last_leaf is not None:
-            next_leaf = part.last_leaf + 1
+            next_leaf, recorded = part.last_leaf + 1, part.last_recorded
     report.elevators = sum(1 for s in streams if s.startswith("elevator:"))
     report.organizations = len(streams) - report.elevators
 
@@ -271,10 +279,10 @@ class _RangeVerifier:
         if digest != row.hash:
             self._fail(position, stream, seq, "integrity.chain",
                        "SHA-256(previous hash ‖ stored bytes) is not the recorded hash")
-        self._leaf(row.leaf, position, stream, seq)
+        self._leaf(row, stream)
         self.heads[originator] = StreamHead(seq, digest)
         if self.keep_hashes:
-            self.result.hashes.append(digest)
+            self.result.hashes.append(record_leaf_hash(digest, row.recorded_at))
         self.result.events += 1
         if self.signatures:
             self._verify_signed(record, row, position, stream, seq)
@@ -299,13 +307,16 @@ class _RangeVerifier:
             return _GENESIS_HEAD
         return self.audit.stream_head_before(key, position) or _GENESIS_HEAD
 
-    def _leaf(self, leaf: int, position: int, stream: str, seq: int) -> None:
-        result = self.result
+    def _leaf(self, row: IndexRow, stream: str) -> None:
+        result, leaf = self.result, row.leaf
         if result.first_leaf is None or result.last_leaf is None:
-            result.first_leaf = leaf
+            result.first_leaf, result.first_recorded = leaf, row.recorded_at
         elif leaf != result.last_leaf + 1:
-            self._fail(position, stream, seq, "integrity.log", f"leaf {leaf} follows leaf {result.last_leaf}")
-        result.last_leaf = leaf
+            self._fail(row.position, stream, row.seq, "integrity.log", f"leaf {leaf} follows leaf {result.last_leaf}")
+        elif row.recorded_at < result.last_recorded:
+            self._fail(row.position, stream, row.seq, "integrity.recorded_at",
+                       f"leaf {leaf} was recorded before leaf {result.last_leaf}: recorded times never decrease")
+        result.last_leaf, result.last_recorded = leaf, row.recorded_at
 
     def _verify_signed(self, record: bytes, row: IndexRow, position: int, stream: str, seq: int) -> None:
         key = row.stream_key
@@ -383,12 +394,12 @@ def _verify_counts(store: Store, report: VerifyReport) -> None:
                                  "every event must be in the log exactly once")
 
 
-def _verify_merkle(tree: MerkleLogReader, event_hashes: list[bytes]) -> tuple[Failure | None, int]:
-    """Each stored level equals the level computed from the event hashes, and nothing else is stored.
+def _verify_merkle(tree: MerkleLogReader, leaf_hashes: list[bytes]) -> tuple[Failure | None, int]:
+    """Each stored level equals the level computed from the leaf hashes, and nothing else is stored.
 
     Returns (the first failure or None, the number of nodes checked).
     """
-    level, nodes, computed = 0, 0, [leaf_hash(h) for h in event_hashes]
+    level, nodes, computed = 0, 0, leaf_hashes
     while computed:
         stored = tree.level_hashes(level)
         if stored != computed:
@@ -405,6 +416,21 @@ def _verify_merkle(tree: MerkleLogReader, event_hashes: list[bytes]) -> tuple[Fa
         return Failure(0, "merkle", None, "integrity.merkle",
                        f"{stored_total} Merkle nodes stored, {nodes} expected"), nodes
     return None, nodes
+
+
+def _check_checkpoint_time(checkpoint: Checkpoint, checkpoint_id: int, tree: MerkleLogReader) -> None:
+    """A checkpoint's time is no earlier than the recorded time of its last leaf (recorded times never decrease,
+    so of every leaf below it)."""
+    last = tree.row_at_leaf(checkpoint.size - 1) if checkpoint.size else None
+    issued = checkpoint.time
+    if last is None:
+        return
+    if issued is None:
+        raise NoteError(f"checkpoint {checkpoint_id} has no time line to bound its leaves' recorded times",
+                        code="integrity.checkpoint")
+    if last.recorded_at > issued:
+        raise NoteError(f"checkpoint {checkpoint_id} is dated {format_instant(issued)}, before its leaf {last.leaf} "
+                        f"was recorded ({format_instant(last.recorded_at)})", code="integrity.checkpoint")
 
 
 def _verify_checkpoints(book: CheckpointReader, tree: MerkleLogReader, report: VerifyReport) -> None:
@@ -424,6 +450,7 @@ def _verify_checkpoints(book: CheckpointReader, tree: MerkleLogReader, report: V
             if merkle_root(row.tree_size, tree) != checkpoint.root_hash:
                 raise NoteError(f"checkpoint {row.checkpoint_id} (size {row.tree_size}) does not match the log",
                                 code="integrity.checkpoint")
+            _check_checkpoint_time(checkpoint, row.checkpoint_id, tree)
             report.checkpoints += 1
     except LedgerError as e:
         report.failure = Failure(0, "checkpoints", None, e.code, e.message)

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.core.errors import ConfigurationError, NoteError
+from ledger.core.identifiers import instant_from_text
 
 __all__ = [
     "COSIGNATURE_V1_HEADER",
@@ -543,6 +544,23 @@ class Checkpoint:
             raise _fail("checkpoint extensions must be a tuple of lines")
         for line in self.extensions:
             _check_line(line, "checkpoint extension line")
+
+    @property
+    def time(self) -> int | None:
+        """The instant of its ``time YYYY-MM-DDTHH:MM:SSZ`` extension line (docs/FORMAT.md §II.8), if it has one.
+
+        Raises:
+            NoteError: the line is there but its instant is malformed, or there are two of them.
+        """
+        found = [line[len(TIME_EXTENSION):] for line in self.extensions if line.startswith(TIME_EXTENSION)]
+        if not found:
+            return None
+        if len(found) > 1:
+            raise _fail("checkpoint has more than one time line")
+        try:
+            return instant_from_text(found[0])
+        except ValueError:
+            raise _fail(f"checkpoint time {found[0]!r} is not YYYY-MM-DDTHH:MM:SSZ") from None
 
     def body(self) -> bytes:
         """The note text: ``origin\\nsize\\nbase64(root)\\n`` plus one line per extension."""

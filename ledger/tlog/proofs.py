@@ -4,7 +4,8 @@ JSON forms (docs/FORMAT.md §II.3); hashes are 64 lowercase hex digits, sizes ar
 0..2^53-1, and no other field is allowed::
 
     {"type": "inclusion", "log_origin": str, "leaf_index": int, "tree_size": int, "leaf_hash": hex,
-     "event_hash": hex (optional), "hashes": [hex, ...], "root_hash": hex}
+     "event_hash": hex (optional), "recorded_at": int (optional, with event_hash), "hashes": [hex, ...],
+     "root_hash": hex}
     {"type": "consistency", "log_origin": str, "old_size": int, "new_size": int, "old_root": hex,
      "new_root": hex, "hashes": [hex, ...]}
 
@@ -35,7 +36,8 @@ from ledger.tlog.checkpoint import (
     open_checkpoint,
     split_note,
 )
-from ledger.tlog.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
+from ledger.tlog.leaf import MAX_RECORDED_AT, record_leaf_hash
+from ledger.tlog.merkle import HASH_SIZE, verify_consistency, verify_inclusion
 
 __all__ = [
     "MAX_JSON_INTEGER",
@@ -45,6 +47,7 @@ __all__ = [
     "ConsistencyProof",
     "InclusionProof",
     "TlogProof",
+    "check_recorded_before",
     "parse_proof",
     "parse_proof_json",
     "verify_proof",
@@ -69,7 +72,11 @@ _CONSISTENCY_FIELDS = {"type", "log_origin", "old_size", "new_size", "old_root",
 
 @dataclass(frozen=True, slots=True)
 class InclusionProof:
-    """An RFC 9162 inclusion proof of one leaf in the tree of ``tree_size`` leaves of log ``log_origin``."""
+    """An RFC 9162 inclusion proof of one leaf in the tree of ``tree_size`` leaves of log ``log_origin``.
+
+    ``event_hash`` and ``recorded_at``, when given, say what the leaf commits to (docs/FORMAT.md §II.1.1): the event
+    hash and, in log format 2, the time the ledger recorded it; format-1 proofs carry the event hash alone.
+    """
 
     log_origin: str
     leaf_index: int
@@ -78,6 +85,7 @@ class InclusionProof:
     hashes: tuple[bytes, ...]
     root_hash: bytes
     event_hash: bytes | None = None
+    recorded_at: int | None = None
 
     def __post_init__(self) -> None:
         _check_origin(self.log_origin)
@@ -92,10 +100,16 @@ class InclusionProof:
         _check_hash("root_hash", self.root_hash)
         if self.event_hash is not None:
             _check_hash("event_hash", self.event_hash)
+        if self.recorded_at is not None:
+            if self.event_hash is None:
+                raise ProofError("recorded_at is given only with the event_hash it was recorded with")
+            if type(self.recorded_at) is not int or not 0 <= self.recorded_at <= min(MAX_RECORDED_AT,
+                                                                                      MAX_JSON_INTEGER):
+                raise ProofError("recorded_at must be an integer in 0..2^53-1", code="proof.out_of_range")
         _check_hashes(self.hashes)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object form (``event_hash`` omitted when absent)."""
+        """The JSON object form (``event_hash`` and ``recorded_at`` omitted when absent)."""
         out: dict[str, Any] = {
             "type": "inclusion",
             "log_origin": self.log_origin,
@@ -105,6 +119,8 @@ class InclusionProof:
         }
         if self.event_hash is not None:
             out["event_hash"] = self.event_hash.hex()
+        if self.recorded_at is not None:
+            out["recorded_at"] = self.recorded_at
         out["hashes"] = [h.hex() for h in self.hashes]
         out["root_hash"] = self.root_hash.hex()
         return out
@@ -156,7 +172,7 @@ def parse_proof(obj: object) -> InclusionProof | ConsistencyProof:
         raise ProofError("a proof must be a JSON object")
     kind = obj.get("type")
     if kind == "inclusion":
-        _check_fields(obj, _INCLUSION_FIELDS, optional={"event_hash"})
+        _check_fields(obj, _INCLUSION_FIELDS, optional={"event_hash", "recorded_at"})
         return InclusionProof(
             log_origin=_str_field(obj, "log_origin"),
             leaf_index=_int_field(obj, "leaf_index"),
@@ -165,6 +181,7 @@ def parse_proof(obj: object) -> InclusionProof | ConsistencyProof:
             hashes=_hex_list_field(obj, "hashes"),
             root_hash=_hex_field(obj, "root_hash"),
             event_hash=_hex_field(obj, "event_hash") if "event_hash" in obj else None,
+            recorded_at=_int_field(obj, "recorded_at") if "recorded_at" in obj else None,
         )
     if kind == "consistency":
         _check_fields(obj, _CONSISTENCY_FIELDS)
@@ -205,12 +222,15 @@ def verify_proof(
 ) -> None:
     """Verify a parsed proof; with ``checkpoint`` (and for consistency ``old_checkpoint``) also bind it to them.
 
-    For inclusion, ``leaf_hash`` must equal SHA-256(0x00 ‖ event_hash) when ``event_hash`` is present. The
-    checkpoints must already be verified (see :func:`ledger.tlog.checkpoint.open_checkpoint`); this only checks that
-    the proof is about the same origin, size and root.
+    For inclusion, ``leaf_hash`` must equal SHA-256(0x00 ‖ event_hash ‖ uint64_be(recorded_at)) when both are
+    present (log format 2), SHA-256(0x00 ‖ event_hash) when only ``event_hash`` is (format 1); and a recorded time
+    must not be later than the checkpoint's ``time``. The checkpoints must already be verified (see
+    :func:`ledger.tlog.checkpoint.open_checkpoint`); this only checks that the proof is about the same origin, size
+    and root.
 
     Raises:
-        ProofError: malformed, wrong leaf hash, a proof for another tree.
+        ProofError: malformed, wrong leaf hash, a proof for another tree, a leaf recorded after the checkpoint
+            (``proof.recorded_after_checkpoint``).
         RootMismatchError: the proof leads to another root than the one stated or checkpointed.
     """
     if isinstance(proof, InclusionProof):
@@ -226,11 +246,26 @@ def verify_proof(
 
 
 def _verify_inclusion_proof(proof: InclusionProof, checkpoint: Checkpoint | None) -> None:
-    if proof.event_hash is not None and leaf_hash(proof.event_hash) != proof.leaf_hash:
-        raise ProofError("leaf_hash is not SHA-256(0x00 ‖ event_hash)")
+    if proof.event_hash is not None and record_leaf_hash(proof.event_hash, proof.recorded_at) != proof.leaf_hash:
+        if proof.recorded_at is None:
+            raise ProofError("leaf_hash is not SHA-256(0x00 ‖ event_hash)")
+        raise ProofError("leaf_hash is not SHA-256(0x00 ‖ event_hash ‖ uint64_be(recorded_at))")
     if checkpoint is not None:
         _bind(proof.log_origin, proof.tree_size, proof.root_hash, checkpoint, "")
+        check_recorded_before(proof.recorded_at, checkpoint, f"leaf {proof.leaf_index}")
     verify_inclusion(proof.leaf_hash, proof.leaf_index, proof.tree_size, proof.hashes, proof.root_hash)
+
+
+def check_recorded_before(recorded_at: int | None, checkpoint: Checkpoint, what: str) -> None:
+    """A leaf recorded at ``recorded_at`` is below ``checkpoint``: it cannot have been recorded after it was issued.
+
+    Raises:
+        ProofError: ``proof.recorded_after_checkpoint``.
+    """
+    issued = checkpoint.time
+    if recorded_at is not None and issued is not None and recorded_at > issued:
+        raise ProofError(f"{what} was recorded at {recorded_at}, after the checkpoint's time {issued}",
+                         code="proof.recorded_after_checkpoint")
 
 
 def _bind(origin: str, size: int, root_hash: bytes, checkpoint: Checkpoint, which: str) -> None:
@@ -312,18 +347,22 @@ def verify_tlog_proof(
     witnesses: Sequence[WitnessVerifier] = (),
     min_witnesses: int = 0,
     origin: str | None = None,
+    recorded_at: int | None = None,
 ) -> SignedCheckpoint:
-    """Verify a tlog-proof for the leaf hash ``leaf``: the checkpoint's signatures, then inclusion in its tree.
+    """Verify a tlog-proof for the leaf hash ``leaf``: the checkpoint's signatures, then inclusion in its tree;
+    with ``recorded_at`` (the recorded time the leaf commits to) also that it is not after the checkpoint's time.
 
     Raises:
         NoteError: the checkpoint is malformed, has the wrong origin, or lacks the required signatures.
-        ProofError / RootMismatchError: the inclusion proof does not verify against the checkpoint.
+        ProofError / RootMismatchError: the inclusion proof does not verify against the checkpoint, or the leaf was
+            recorded after it (``proof.recorded_after_checkpoint``).
     """
     signed = open_checkpoint(
         proof.checkpoint, log_keys, witnesses=witnesses, min_witnesses=min_witnesses, origin=origin
     )
     cp = signed.checkpoint
     verify_inclusion(leaf, proof.index, cp.size, proof.hashes, cp.root_hash)
+    check_recorded_before(recorded_at, cp, f"leaf {proof.index}")
     return signed
 
 

@@ -5,8 +5,14 @@ This is the only writer of the store. The CLI, the HTTP API and the Kafka ingest
 
 A batch is decided event by event against the state its earlier events produced, then committed in one
 transaction. Rejections never stop the others and never write anything. If another writer got in first (a
-version conflict on a stream, or a registry change), the touched aggregates are evicted and the whole batch is
-decided again — a stream is never forked.
+version conflict on a stream, a registry change, or a later recorded time), the touched aggregates are evicted and
+the whole batch is decided again — a stream is never forked.
+
+**Two clocks** (docs/ARCHITECTURE.md §5). Each event is decided at a decision time ``now``, and that time is the
+event's ``recorded_at``, committed in its Merkle leaf: the injected clock, but never earlier than the newest
+recorded time in the log, so recorded times never decrease in leaf order. With ``replay_clock`` the decision time
+instead follows the records themselves (the greatest ``occurred_at`` seen so far): for loading a simulated or
+replayed history whose recording times are part of the story, never for live producers.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from ledger.core.decide import Facts, decide
 from ledger.core.elevator import Earlier, referenced_ids
 from ledger.core.errors import InvariantError, LedgerError, SubmissionError, VersionConflictError
+from ledger.core.identifiers import format_instant
 from ledger.core.registry import KeyRecord, Registry
 from ledger.core.submission import Submission, parse_line
 from ledger.store import (
@@ -30,6 +37,7 @@ from ledger.store import (
     IndexRow,
     LedgerBatch,
     OffsetUpdate,
+    RecordedTimeConflictError,
     RegistryChangedError,
     Store,
     Stream,
@@ -49,6 +57,7 @@ class Receipt:
     equipment_code: str | None
     seq: int
     hash: str
+    recorded_at: int
     position: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +67,7 @@ class Receipt:
             "stream": self.stream,
             "seq": self.seq,
             "hash": self.hash,
+            "recorded_at": format_instant(self.recorded_at),
             "position": self.position,
         }
 
@@ -112,7 +122,8 @@ def parse_lines(lines: Iterable[bytes | str | LedgerError]) -> list[Submission |
 
 def _receipt_for(row: IndexRow) -> Receipt:
     code = row.stream_key if row.stream_kind == "elevator" else None
-    return Receipt(row.event_id, f"{row.stream_kind}:{row.stream_key}", code, row.seq, row.hash.hex(), row.position)
+    return Receipt(row.event_id, f"{row.stream_kind}:{row.stream_key}", code, row.seq, row.hash.hex(),
+                   row.recorded_at, row.position)
 
 
 class LedgerService:
@@ -122,12 +133,15 @@ class LedgerService:
         *,
         clock: Callable[[], float] = time.time,
         signatures: SignatureChecker | None = None,
+        replay_clock: bool = False,
     ) -> None:
         self.store = store
         self.clock = clock
+        self.replay_clock = replay_clock
         self.signatures = signatures or SignatureChecker()
         self.registry = Registry()
         self.registry_position = 0
+        self._newest_recorded: int | None = None  # the log's newest recorded time, as this writer last knew it
 
     # --- public ----------------------------------------------------------------------------------------------
 
@@ -185,7 +199,9 @@ class LedgerService:
             outcomes = run.decide_all(verified if attempt == 0 else None)
             try:
                 run.commit(offsets, dead_letters(outcomes) if dead_letters else ())
-            except (StoreIntegrityError, RegistryChangedError):
+            except (StoreIntegrityError, RegistryChangedError, RecordedTimeConflictError) as conflict:
+                if isinstance(conflict, RecordedTimeConflictError):
+                    self._newest_recorded = conflict.newest
                 self.store.evict(run.touched_ids())
                 self._restore_registry(saved_registry)
                 if attempt + 1 == _MAX_ATTEMPTS:
@@ -195,8 +211,16 @@ class LedgerService:
                 self.store.evict(run.touched_ids())
                 self._restore_registry(saved_registry)
                 raise
+            self._newest_recorded = run.floor
             return outcomes
         raise AssertionError("unreachable")
+
+    def newest_recorded(self) -> int:
+        """The newest recorded time in the log as this writer knows it (read once, then kept up to date)."""
+        if self._newest_recorded is None:
+            newest = self.store.tree.newest_leaf()
+            self._newest_recorded = newest.recorded_at if newest is not None else 0
+        return self._newest_recorded
 
     def refresh_registry(self) -> None:
         """Fold registry events recorded since the last look (by any writer) into the registry."""
@@ -242,7 +266,10 @@ class _BatchRun:
         self.batch = LedgerBatch(org_head=service.registry_position)
         self.pending: dict[str, _Pending] = {}
         self.receipts: list[Receipt] = []
-        self.now = int(service.clock())
+        # The decision time, which is also every accepted event's recorded time (see the module docstring).
+        self.floor = service.newest_recorded()  # the newest recorded time: the last accepted event's, or the log's
+        self.replay = service.replay_clock
+        self.now = self.floor if self.replay else max(int(service.clock()), self.floor)
 
     def decide_all(self, verified: Verified | None = None) -> list[Outcome]:
         self.stored = self.store.index.lookup_events(self._ids_to_look_up())
@@ -294,6 +321,8 @@ class _BatchRun:
         duplicate = self._duplicate(sub)
         if duplicate is not None:
             return duplicate
+        if self.replay:
+            self.now = max(self.floor, sub.occurred_at)
         stream = self._stream(sub)
         elevator = stream.elevator if stream is not None else None
 
@@ -335,9 +364,11 @@ class _BatchRun:
             self.registry.apply(sub)
         seq = stream.version
         self.batch.entries.append(IndexEntry(
-            sub.event_id, sub.stream.kind, sub.stream.key, seq, sub.type, sub.org, sub.occurred_at, stream.head
+            sub.event_id, sub.stream.kind, sub.stream.key, seq, sub.type, sub.org, sub.occurred_at, stream.head,
+            self.now,
         ))
-        receipt = Receipt(sub.event_id, str(sub.stream), sub.equipment_code, seq, stream.head.hex())
+        receipt = Receipt(sub.event_id, str(sub.stream), sub.equipment_code, seq, stream.head.hex(), self.now)
+        self.floor = self.now
         self.receipts.append(receipt)
         self.pending[sub.event_id] = _Pending(sub, receipt)
         return receipt

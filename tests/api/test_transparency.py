@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from ledger.tlog.checkpoint import NoteVerifier, WitnessVerifier, open_checkpoint, verify_cosignature
-from ledger.tlog.merkle import leaf_hash
+from ledger.tlog.leaf import leaf_input, record_leaf_hash
 from ledger.tlog.proofs import TlogProof, parse_proof, verify_proof, verify_tlog_proof
 from ledger.tlog.witness import AddCheckpointRequest, parse_cosignature_response
 from tests.api.world import ELEVATOR_A, ApiWorld
@@ -33,7 +33,8 @@ def test_inclusion_proof_verifies_against_the_checkpoint(served: ApiWorld) -> No
     proof = parse_proof(bundle["proof"])
     verify_proof(proof, checkpoint=checkpoint)
     row = served.services.ctx.store.tree.leaf_of(event_id)
-    assert row is not None and bundle["proof"]["leaf_hash"] == leaf_hash(row.hash).hex()
+    assert row is not None and bundle["proof"]["leaf_hash"] == record_leaf_hash(row.hash, row.recorded_at).hex()
+    assert bundle["proof"]["event_hash"] == row.hash.hex() and bundle["proof"]["recorded_at"] == row.recorded_at
 
 
 def test_consistency_proof_verifies(served: ApiWorld) -> None:
@@ -49,7 +50,10 @@ def test_tlog_proof_text_verifies_offline(served: ApiWorld) -> None:
     assert r.text.startswith("c2sp.org/tlog-proof@v1\n")
     row = served.services.ctx.store.tree.leaf_of(event_id)
     assert row is not None
-    verify_tlog_proof(TlogProof.parse(r.text), leaf_hash(row.hash), _operator(served))
+    parsed = TlogProof.parse(r.text)
+    assert parsed.extra == leaf_input(row.hash, row.recorded_at)  # what the leaf commits to, for the verifier
+    verify_tlog_proof(parsed, record_leaf_hash(row.hash, row.recorded_at), _operator(served),
+                      recorded_at=row.recorded_at)
 
 
 @pytest.mark.parametrize(("path", "params", "status", "code"), [

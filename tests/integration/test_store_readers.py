@@ -65,7 +65,7 @@ def test_records_of_types_come_in_code_order_after_a_code(ledger: Ledger) -> Non
 
 def test_checkpoints_and_meta_are_kept_and_read_by_name(ledger: Ledger) -> None:
     book = ledger.store.checkpoints
-    assert book.checkpoints() == [] and book.meta() == {}
+    assert book.checkpoints() == [] and book.meta() == {"log_format": "2"}  # a new store records its log format
     assert book.add_checkpoint(5, 100, "note-a\n") == 1
     assert book.add_checkpoint(9, 200, "note-b\n") == 2
     book.replace_checkpoint_note(1, "note-a\n\n— cosigned\n")
@@ -79,7 +79,7 @@ def test_checkpoints_and_meta_are_kept_and_read_by_name(ledger: Ledger) -> None:
     with pytest.raises(ConflictError) as raised:
         book.set_meta({"origin": "elsewhere.org/log"})
     assert raised.value.code == "conflict.meta"
-    assert book.meta() == {"origin": "example.org/log", "operator_vkey": "vkey"}
+    assert book.meta() == {"log_format": "2", "origin": "example.org/log", "operator_vkey": "vkey"}
 
 
 def test_merkle_reads_name_leaves_and_refuse_missing_nodes(ledger: Ledger) -> None:

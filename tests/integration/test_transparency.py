@@ -19,6 +19,7 @@ from ledger.store.transparency import TransparencyLog
 from ledger.store.verify import verify_store
 from ledger.tlog import merkle
 from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.tlog.leaf import leaf_input
 from ledger.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ledger.tlog.passport import verify_passport
 from ledger.tlog.witness import InMemoryWitnessState, Witness, parse_cosignature_response
@@ -41,8 +42,9 @@ def grow(ledger: Ledger, visits: int, code: str = CODE, start_day: int = 1) -> N
         ledger.must_accept(ledger.maintenance(f"2024-{1 + day // 28:02d}-{1 + day % 28:02d}T02:00:00Z", code=code))
 
 
-def event_hashes(ledger: Ledger) -> list[bytes]:
-    return [digest for _, digest in ledger.store.tree.leaf_scan(-1, 1_000_000)]
+def leaf_inputs(ledger: Ledger) -> list[bytes]:
+    """What each leaf commits to (log format 2): the event hash and its recorded time."""
+    return [leaf_input(leaf.hash, leaf.recorded_at) for leaf in ledger.store.tree.leaf_scan(-1, 1_000_000)]
 
 
 def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger: Ledger) -> None:
@@ -51,7 +53,7 @@ def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger
     for batch in (1, 2, 3, 5, 8, 13):
         ledger.must_accept(*[ledger.maintenance(f"2024-02-{d:02d}T0{batch % 10}:00:00Z")
                              for d in range(1, batch + 1)])
-    data = event_hashes(ledger)
+    data = leaf_inputs(ledger)
     nodes = ledger.store.tree  # the store's Merkle table is the NodeSource proofs are read from
     for size in range(1, len(data) + 1):
         root = ref.mth(data[:size])
@@ -67,7 +69,9 @@ def test_persisted_tree_equals_the_rfc_reference_for_every_size_and_index(ledger
     log = TransparencyLog(ledger.store)
     log.issue(OPERATOR)
     last = log.inclusion(ledger.store.tree.row_at_leaf(len(data) - 1).event_id)  # type: ignore[union-attr]
-    assert last.tree_size == len(data) and last.event_hash == data[-1] and last.root_hash == ref.mth(data)
+    assert last.tree_size == len(data) and last.root_hash == ref.mth(data)
+    assert last.event_hash is not None and last.recorded_at is not None
+    assert leaf_input(last.event_hash, last.recorded_at) == data[-1]
 
 
 def test_checkpoints_are_kept_and_verified(ledger: Ledger) -> None:

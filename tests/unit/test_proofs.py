@@ -20,8 +20,10 @@ from ledger.tlog.checkpoint import (
     WitnessVerifier,
     add_signatures,
     cosign,
+    open_checkpoint,
     sign_note,
 )
+from ledger.tlog.leaf import leaf_input, record_leaf_hash, split_leaf_input
 from ledger.tlog.proofs import (
     ConsistencyProof,
     InclusionProof,
@@ -214,6 +216,31 @@ def test_tlog_proof_vectors(path: Path) -> None:
             witnesses=[WitnessVerifier.from_vkey(k) for k in v["witness_vkeys"]],
             min_witnesses=v["min_witnesses"],
         )
+
+    assert _code(check) == v["want_err"], v["desc"]
+
+
+@pytest.mark.parametrize("path", _files("recorded"), ids=lambda p: p.stem)
+def test_recorded_time_vectors(path: Path) -> None:
+    """Log format 2: the leaf commits to the recorded time, and a checkpoint's time bounds it."""
+    v = json.loads(path.read_text(encoding="utf-8"))
+    log = NoteVerifier.from_vkey(v["log_vkey"]) if "log_vkey" in v else None
+
+    def check() -> None:
+        if "leaf_input" in v:
+            assert leaf_input(bytes.fromhex(v["event_hash"]), v["recorded_at"]).hex() == v["leaf_input"]
+            assert record_leaf_hash(bytes.fromhex(v["event_hash"]), v["recorded_at"]).hex() == v["leaf_hash"]
+            assert hashlib.sha256(b"\x00" + bytes.fromhex(v["leaf_input"])).hexdigest() == v["leaf_hash"]
+        elif "proof_json" in v:
+            assert log is not None
+            checkpoint = open_checkpoint(v["checkpoint"], log).checkpoint
+            verify_proof(parse_proof_json(v["proof_json"]), checkpoint=checkpoint)
+        else:
+            assert log is not None
+            parsed = TlogProof.parse(v["tlog_proof"])
+            assert parsed.extra is not None
+            _, recorded = split_leaf_input(parsed.extra)
+            verify_tlog_proof(parsed, M.leaf_hash(parsed.extra), log, recorded_at=recorded)
 
     assert _code(check) == v["want_err"], v["desc"]
 

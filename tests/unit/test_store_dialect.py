@@ -26,7 +26,8 @@ def test_the_sqlite_ddl_is_the_stored_one() -> None:
     assert SQLITE.create_statements() == [
         "CREATE TABLE IF NOT EXISTS ledger_index (position INTEGER PRIMARY KEY, leaf BIGINT NOT NULL UNIQUE, "
         "event_id TEXT NOT NULL UNIQUE, stream_kind TEXT NOT NULL, stream_key TEXT NOT NULL, seq BIGINT NOT NULL, "
-        "type TEXT NOT NULL, org TEXT NOT NULL, occurred_at BIGINT NOT NULL, hash BLOB NOT NULL)",
+        "type TEXT NOT NULL, org TEXT NOT NULL, occurred_at BIGINT NOT NULL, hash BLOB NOT NULL, "
+        "recorded_at BIGINT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS ledger_index_stream ON ledger_index (stream_key, seq)",
         "CREATE INDEX IF NOT EXISTS ledger_index_org ON ledger_index (position) WHERE stream_kind = 'org'",
         "CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BLOB NOT NULL, "
@@ -56,10 +57,13 @@ def test_the_postgresql_ddl_differs_only_in_types_schema_and_clustering() -> Non
 
 
 def test_index_rows_are_read_by_the_column_names() -> None:
-    assert INDEX_COLUMNS == "position, leaf, event_id, stream_kind, stream_key, seq, type, org, occurred_at, hash"
-    row = index_row((7, 3, "e1", "elevator", "311031001201800001", 2, "Repaired", "org1", 1_700_000_000, b"h" * 32))
+    assert INDEX_COLUMNS == ("position, leaf, event_id, stream_kind, stream_key, seq, type, org, occurred_at, hash, "
+                             "recorded_at")
+    row = index_row((7, 3, "e1", "elevator", "311031001201800001", 2, "Repaired", "org1", 1_700_000_000, b"h" * 32,
+                     1_700_000_100))
     assert row == IndexRow(position=7, leaf=3, event_id="e1", stream_kind="elevator", stream_key="311031001201800001",
-                           seq=2, type="Repaired", org="org1", occurred_at=1_700_000_000, hash=b"h" * 32)
+                           seq=2, type="Repaired", org="org1", occurred_at=1_700_000_000, hash=b"h" * 32,
+                           recorded_at=1_700_000_100)
     assert nodes_query([(0, 4), (2, 1)]) == (
         "SELECT level, idx, hash FROM {nodes} WHERE (level=? AND idx=?) OR (level=? AND idx=?)", [0, 4, 2, 1]
     )

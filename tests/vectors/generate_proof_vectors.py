@@ -10,9 +10,14 @@ the error ``code`` a conforming verifier raises), into:
 * ``proof_json/``  — the JSON wire form as text (``text``), parsed strictly, then verified
 * ``tlog_proof/``  — c2sp.org/tlog-proof@v1 texts, verified for ``leaf_hash`` against ``log_vkey``
 * ``checkpoint/``  — signed checkpoint notes with cosignatures, opened with ``log_vkey`` and ``witness_vkeys``
+* ``recorded/``    — log format 2 (docs/FORMAT.md §II.1.1): leaves that commit to the event hash and its recorded
+  time; a known answer, then proofs in the JSON form bound to a checkpoint with a ``time`` line
+  (``proof_json``, ``checkpoint``, ``log_vkey``) and in the tlog-proof form whose ``extra`` line carries the leaf
+  input (``tlog_proof``, ``log_vkey``)
 
 The tree data: leaf ``i`` carries the event hash ``SHA-256("event-<i>")`` (``printf 'event-%d' i | sha256sum``),
-so ``leaf_hash(i) = SHA-256(0x00 ‖ event_hash(i))``. Roots and proofs come from the naive RFC recursion in
+so ``leaf_hash(i) = SHA-256(0x00 ‖ event_hash(i))`` (log format 1, kept as history). In ``recorded/`` leaf ``i``
+carries ``event_hash(i) ‖ uint64_be(1767225600 + 60·i)``. Roots and proofs come from the naive RFC recursion in
 tests/unit/merkle_reference.py, never from ledger.tlog.merkle. tests/unit/test_proofs.py checks that the files
 on disk equal this script's output, and the unit tests check every vector against the implementation.
 """
@@ -23,6 +28,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +46,7 @@ from tests.unit import merkle_reference as ref
 
 HERE = Path(__file__).resolve().parent
 
-DIRS = ("inclusion", "consistency", "proof_json", "tlog_proof", "checkpoint")
+DIRS = ("inclusion", "consistency", "proof_json", "tlog_proof", "checkpoint", "recorded")
 ORIGIN = "liftledger.example/log"
 LOG_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")  # RFC 8032 test 1
 WITNESS1_SEED = bytes.fromhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")  # RFC 8032 test 2
@@ -647,6 +653,86 @@ def tlog_proof_vectors() -> Vectors:
     }
 
 
+# --- log format 2: leaves with their recorded times --------------------------------------------------------------
+
+
+def recorded_at(i: int) -> int:
+    return TIMESTAMP + 60 * i
+
+
+def leaf_input(i: int) -> bytes:
+    return event_hash(i) + recorded_at(i).to_bytes(8, "big")
+
+
+RECORDED_LEAVES = [leaf_input(i) for i in range(16)]
+
+
+def recorded_vectors() -> Vectors:
+    log, _, _ = keys()
+    index, size = 3, 7
+    data = RECORDED_LEAVES[:size]
+    newest = recorded_at(size - 1)
+    leaf = ref.mth([data[index]])
+
+    def checkpoint(time: int) -> str:
+        stamp = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return sign_note(Checkpoint(ORIGIN, size, ref.mth(data), (f"time {stamp}",)).body(), [log])
+
+    on_time, too_early = checkpoint(newest + 3600), checkpoint(recorded_at(index) - 1)
+    good: dict[str, Any] = {
+        "type": "inclusion", "log_origin": ORIGIN, "leaf_index": index, "tree_size": size, "leaf_hash": leaf.hex(),
+        "event_hash": event_hash(index).hex(), "recorded_at": recorded_at(index),
+        "hashes": hx(ref.path(index, data)), "root_hash": ref.mth(data).hex(),
+    }
+
+    def edit(**changes: Any) -> str:
+        obj = {**good, **changes}
+        return json.dumps({k: v for k, v in obj.items() if v is not _DROP})
+
+    proofs: list[tuple[str, str, str, str, str | None]] = [
+        ("json-happy", "a format-2 inclusion proof, bound to a checkpoint dated after the leaf", json.dumps(good),
+         on_time, None),
+        ("json-without-times", "the leaf hash alone (event_hash and recorded_at are optional)",
+         edit(event_hash=_DROP, recorded_at=_DROP), on_time, None),
+        ("json-recorded-at-changed", "recorded_at one second later: not what the leaf commits to",
+         edit(recorded_at=recorded_at(index) + 1), on_time, "proof.invalid"),
+        ("json-format-1-leaf", "recorded_at left out: SHA-256(0x00 ‖ event_hash) is not this leaf",
+         edit(recorded_at=_DROP), on_time, "proof.invalid"),
+        ("json-recorded-at-alone", "recorded_at without the event hash it was recorded with",
+         edit(event_hash=_DROP), on_time, "proof.invalid"),
+        ("json-recorded-at-negative", "recorded_at is -1", edit(recorded_at=-1), on_time, "proof.out_of_range"),
+        ("json-recorded-at-string", 'recorded_at is "1767225780"', edit(recorded_at=str(recorded_at(index))),
+         on_time, "proof.invalid"),
+        ("json-recorded-after-checkpoint", "the checkpoint is dated one second before the leaf was recorded",
+         json.dumps(good), too_early, "proof.recorded_after_checkpoint"),
+    ]
+    out: Vectors = {
+        "recorded/leaf-known-answer.json": {
+            "desc": "leaf input = event hash ‖ uint64_be(recorded_at); leaf hash = SHA-256(0x00 ‖ leaf input)",
+            "event_hash": event_hash(index).hex(), "recorded_at": recorded_at(index),
+            "leaf_input": data[index].hex(), "leaf_hash": leaf.hex(),
+            "command": f"{{ printf '\\x00'; printf 'event-{index}' | sha256sum | cut -c1-64 | xxd -r -p; "
+                       f"printf '%016x' {recorded_at(index)} | xxd -r -p; }} | sha256sum",
+            "want_err": None,
+        },
+    }
+    for name, desc, text, note, want in proofs:
+        out[f"recorded/{name}.json"] = {"desc": desc, "proof_json": text, "checkpoint": note,
+                                        "log_vkey": log.vkey(), "want_err": want}
+    lines = "".join(b64(h) + "\n" for h in ref.path(index, data))
+    for name, desc, extra, note, want in [
+        ("tlog-happy", "a tlog-proof whose extra line is the leaf input", data[index], on_time, None),
+        ("tlog-extra-changed", "the extra line claims a later recorded time", leaf_input(index)[:32]
+         + (recorded_at(index) + 1).to_bytes(8, "big"), on_time, "proof.root_mismatch"),
+        ("tlog-recorded-after-checkpoint", "the checkpoint is dated before the leaf was recorded", data[index],
+         too_early, "proof.recorded_after_checkpoint"),
+    ]:
+        text = f"c2sp.org/tlog-proof@v1\nextra {b64(extra)}\nindex {index}\n{lines}\n{note}"
+        out[f"recorded/{name}.json"] = {"desc": desc, "tlog_proof": text, "log_vkey": log.vkey(),
+                                        "want_err": want}
+    return out
+
+
 # --- driver ------------------------------------------------------------------------------------------------------
 
 BUILDERS: list[Callable[[], Vectors]] = [
@@ -655,6 +741,7 @@ BUILDERS: list[Callable[[], Vectors]] = [
     proof_json_vectors,
     tlog_proof_vectors,
     checkpoint_vectors,
+    recorded_vectors,
 ]
 
 

@@ -28,7 +28,8 @@ from ledger.core.submission import parse_line
 from ledger.store import IndexRow
 from ledger.store.verify import VerifyReport, verify_store
 from ledger.tlog.checkpoint import open_checkpoint
-from ledger.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from ledger.tlog.leaf import record_leaf_hash
+from ledger.tlog.merkle import inclusion_proof, verify_inclusion
 
 __all__ = ["EventFilter", "ProvenanceService", "RecordCheck", "StoreVerification"]
 
@@ -129,7 +130,8 @@ class ProvenanceService:
         row = logged[-1]
         try:
             proof = inclusion_proof(row.leaf, size, self.ctx.store.tree)
-            verify_inclusion(leaf_hash(row.hash), row.leaf, size, proof, bytes.fromhex(checkpoint["root_hash"]))
+            leaf = record_leaf_hash(row.hash, row.recorded_at)
+            verify_inclusion(leaf, row.leaf, size, proof, bytes.fromhex(checkpoint["root_hash"]))
         except LedgerError:
             return False
         return True

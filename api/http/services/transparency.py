@@ -24,6 +24,7 @@ from ledger.core.identifiers import format_instant
 from ledger.store.passport_export import build_passport
 from ledger.store.transparency import IssuedCheckpoint
 from ledger.tlog.checkpoint import NoteVerifier, WitnessSigner
+from ledger.tlog.leaf import leaf_input
 from ledger.tlog.merkle import inclusion_proof
 from ledger.tlog.proofs import TlogProof
 from ledger.tlog.witness import Witness, error_response
@@ -68,7 +69,8 @@ class TransparencyService:
         return self.ctx.log.bundle(self.ctx.log.consistency(old, new))
 
     def tlog_proof(self, event_id: str) -> str:
-        """A c2sp.org/tlog-proof@v1 of the event against the latest checkpoint (offline-verifiable text)."""
+        """A c2sp.org/tlog-proof@v1 of the event against the latest checkpoint (offline-verifiable text); its
+        ``extra`` line carries the leaf input, the event hash and its recorded time (docs/FORMAT.md §II.3.2)."""
         log = self.ctx.log
         issued = log.latest()
         row = self.ctx.store.tree.leaf_of(event_id)
@@ -78,7 +80,7 @@ class TransparencyService:
             raise ConflictError(f"event {event_id} is not yet under a signed checkpoint (leaf {row.leaf}, "
                                 f"checkpoint size {issued.size})", code="passport.stale_checkpoint")
         hashes = inclusion_proof(row.leaf, issued.size, self.ctx.store.tree)
-        return TlogProof(row.leaf, tuple(hashes), issued.note).to_text()
+        return TlogProof(row.leaf, tuple(hashes), issued.note, leaf_input(row.hash, row.recorded_at)).to_text()
 
     def passport(self, code: str) -> dict[str, Any]:
         """The elevator's offline-verifiable passport against the latest checkpoint (scope is checked before)."""
