@@ -121,6 +121,7 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     from ledger.adapters.keyfile import load_signing_key
     from ledger.core.signing import sign_envelope
+    from ledger.core.strictjson import parse_strict
     from ledger.core.submission import parse_submission
 
     key = load_signing_key(args.key)
@@ -129,15 +130,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
         try:
             if isinstance(line, LedgerError):
                 raise line
-            unsigned = orjson.loads(line)
+            unsigned = parse_strict(line, what="envelope")
             if not isinstance(unsigned, dict):
                 raise SchemaError("an envelope is a JSON object")
             signed = sign_envelope(unsigned, key)
             parse_submission(signed)
-        except orjson.JSONDecodeError as e:
-            failed = True
-            print_error(f"line {number}: schema.invalid: not valid JSON: {e}")
-            continue
         except LedgerError as e:
             failed = True
             print_error(f"line {number}: {e.code}: {e.message}")

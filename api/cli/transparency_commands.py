@@ -83,9 +83,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("new", type=int)
     p.set_defaults(run=cmd_prove_consistency)
 
-    p = sub.add_parser("verify-proof", help="verify a proof file offline")
-    p.add_argument("file")
-    p.add_argument("--trust", metavar="VKEY", help="the log operator's verifier key (checks the checkpoint too)")
+    p = sub.add_parser("verify-proof", help="verify a proof file offline against the operator's signed checkpoint")
+    p.add_argument("file", help='a proof file: {"proof": …, "checkpoint": …} as `prove` writes it')
+    p.add_argument("--trust", required=True, metavar="VKEY",
+                   help="the log operator's verifier key: a proof is only as good as the checkpoint it is bound to")
+    p.add_argument("--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key")
+    p.add_argument("--min-witnesses", type=int, default=0)
     p.set_defaults(run=cmd_verify_proof)
 
     p = sub.add_parser("passport", help="export an elevator's self-contained, offline-verifiable passport")
@@ -254,21 +257,22 @@ def cmd_prove_consistency(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_proof(args: argparse.Namespace) -> int:
-    from ledger.tlog.checkpoint import NoteVerifier, open_checkpoint
-    from ledger.tlog.proofs import parse_proof, verify_proof
+    from ledger.tlog.checkpoint import NoteVerifier, WitnessVerifier, open_checkpoint
+    from ledger.tlog.proofs import parse_proof, strict_document, verify_proof
 
-    document = orjson.loads(_read_input(args.file))
-    if not isinstance(document, dict) or "proof" not in document or set(document) - {"proof", "checkpoint"}:
-        raise IntegrityError("a proof file is {\"proof\": …, \"checkpoint\": …}", code="proof.invalid")
+    document = strict_document(_read_input(args.file), "the proof file")
+    if not isinstance(document, dict) or set(document) != {"proof", "checkpoint"} or \
+            not isinstance(document["checkpoint"], str):
+        raise IntegrityError('a proof file is {"proof": …, "checkpoint": …}, with the checkpoint the proof is for',
+                             code="proof.invalid")
     proof = parse_proof(document["proof"])
-    checkpoint = None
-    if args.trust:
-        if "checkpoint" not in document:
-            raise IntegrityError("--trust needs the proof file to carry its checkpoint", code="proof.invalid")
-        checkpoint = open_checkpoint(document["checkpoint"], NoteVerifier.from_vkey(args.trust)).checkpoint
+    witnesses = tuple(WitnessVerifier.from_vkey(v) for v in args.witness)
+    checkpoint = open_checkpoint(document["checkpoint"], NoteVerifier.from_vkey(args.trust), witnesses=witnesses,
+                                 min_witnesses=args.min_witnesses).checkpoint
     verify_proof(proof, checkpoint=checkpoint)
-    bound = "against the operator's signed checkpoint" if checkpoint else "(root taken from the file; pass --trust)"
-    print_json({"ok": True, "type": document["proof"]["type"], "verified": bound})
+    print_json({"ok": True, "type": document["proof"]["type"], "verified": "against the operator's signed checkpoint",
+                "checkpoint": {"origin": checkpoint.origin, "size": checkpoint.size,
+                               "root_hash": checkpoint.root_hash.hex()}})
     return EXIT_OK
 
 

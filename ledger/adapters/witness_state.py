@@ -10,7 +10,8 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ledger.core.errors import ConfigurationError
+from ledger.core.errors import ConfigurationError, SchemaError
+from ledger.core.strictjson import parse_strict
 from ledger.tlog.witness import WitnessState, decode_state, encode_state
 
 __all__ = ["WitnessStateFile"]
@@ -67,7 +68,9 @@ class WitnessStateFile:
         except OSError as e:
             raise ConfigurationError(f"cannot read witness state {self.path}: {e.strerror}") from None
         try:
-            return decode_state(json.loads(raw))
+            return decode_state(parse_strict(raw, what="witness state"))
+        except SchemaError as e:
+            raise ConfigurationError(f"witness state {self.path} is corrupt: {e.message} ({e.path})") from None
         except (ValueError, TypeError, KeyError) as e:
             raise ConfigurationError(f"witness state {self.path} is corrupt: {e}") from None
 

@@ -11,11 +11,12 @@ The encoding is orjson's compact output with keys sorted by code point, which eq
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
 from ledger.core.errors import SchemaError
+from ledger.core.strictjson import MAX_SAFE_INTEGER, check_strict_value
 
 __all__ = [
     "CANONICAL_VERSION",
@@ -23,14 +24,12 @@ __all__ = [
     "SIGNING_PREFIX",
     "canonical",
     "check_canonical_value",
-    "parse_json",
     "record_bytes",
     "signing_bytes",
 ]
 
 CANONICAL_VERSION = 1
 SIGNING_PREFIX = b"liftledger/event/v1\n"
-MAX_SAFE_INTEGER = 2**53 - 1
 
 _SORT = orjson.OPT_SORT_KEYS
 
@@ -53,64 +52,10 @@ def record_bytes(envelope: dict[str, Any]) -> bytes:
     return canonical(envelope)
 
 
-def parse_json(data: bytes | str) -> Any:
-    """Parse wire JSON, turning every decoder failure into a :class:`SchemaError`."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as e:
-        raise SchemaError(f"not valid JSON: {e}", path="") from None
-
-
 def check_canonical_value(value: Any, path: str = "") -> None:
     """Reject what canonical bytes cannot carry: floats, nulls, huge integers, non-string keys.
 
     Raises:
         SchemaError: naming the JSON path of the first offending value.
     """
-    problem = _first_problem(value)
-    if problem is not None:
-        raise SchemaError(problem.message, path=_join_path(path, reversed(problem.trail)))
-
-
-class _Problem(NamedTuple):
-    trail: list[str | int]  # the path to the value, innermost first (built only on failure)
-    message: str
-
-
-def _first_problem(value: Any) -> _Problem | None:
-    """The first offending value, if any."""
-    kind = type(value)
-    if kind is str or kind is bool:
-        return None
-    if kind is int:
-        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            return None
-        return _Problem([], "integer outside ±(2^53 − 1)")
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str:
-                return _Problem([], "object keys must be strings")
-            problem = _first_problem(item)
-            if problem is not None:
-                problem.trail.append(key)
-                return problem
-        return None
-    if kind is list:
-        for index, item in enumerate(value):
-            problem = _first_problem(item)
-            if problem is not None:
-                problem.trail.append(index)
-                return problem
-        return None
-    if value is None:
-        return _Problem([], "null is not allowed in signed data; omit the field instead")
-    if kind is float:
-        return _Problem([], "floats are not allowed in signed data; use integers in stated units")
-    return _Problem([], f"{kind.__name__} is not a JSON value")
-
-
-def _join_path(prefix: str, parts: Any) -> str:
-    path = prefix
-    for part in parts:
-        path = f"{path}[{part}]" if isinstance(part, int) else (f"{path}.{part}" if path else part)
-    return path
+    check_strict_value(value, prefix=path)

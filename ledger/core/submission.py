@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ledger.core.canonical import parse_json, record_bytes, signing_bytes
+from ledger.core.canonical import record_bytes, signing_bytes
 from ledger.core.errors import SchemaError
 from ledger.core.identifiers import local_date
 from ledger.core.keys import b64decode_strict
 from ledger.core.schema import Envelope, EventSpec, Payload, spec_for, validate_envelope
 from ledger.core.schema.envelope import schema_error
+from ledger.core.strictjson import check_strict_value, parse_strict
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -105,14 +106,22 @@ class Submission:
 
 
 def parse_line(line: bytes | str) -> Submission:
-    """Parse one JSON line of the wire format into a submission, or raise SchemaError."""
-    if len(line) > MAX_LINE_BYTES:
-        raise SchemaError(f"record is larger than {MAX_LINE_BYTES} bytes", path="")
-    return parse_submission(parse_json(line))
+    """Parse one JSON line of the wire format (strict JSON, docs/FORMAT.md §I.1) into a submission, or raise
+    SchemaError with the JSON path."""
+    return _parse_checked(parse_strict(line, max_bytes=MAX_LINE_BYTES, what="envelope"))
 
 
 def parse_submission(raw: Any) -> Submission:
-    """Validate a decoded wire envelope and its payload; compute its canonical bytes."""
+    """Validate a decoded wire envelope and its payload; compute its canonical bytes.
+
+    ``raw`` may come from anywhere (a decoded HTTP body, a producer's dict): it is held to strict JSON's values
+    too — no floats, no nulls, no integers beyond ±(2^53 − 1) — before the schemas see it.
+    """
+    check_strict_value(raw)
+    return _parse_checked(raw)
+
+
+def _parse_checked(raw: Any) -> Submission:
     envelope = validate_envelope(raw)
     spec = spec_for(envelope.type)
     if spec is None:

@@ -19,13 +19,13 @@ Parsing raises :class:`ProofError` for anything malformed; verification raises P
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.core.errors import NoteError, ProofError, RootMismatchError
+from ledger.core.errors import NoteError, ProofError, RootMismatchError, SchemaError
+from ledger.core.strictjson import parse_strict
 from ledger.tlog.checkpoint import (
     MAX_NOTE_BYTES,
     Checkpoint,
@@ -50,6 +50,7 @@ __all__ = [
     "check_recorded_before",
     "parse_proof",
     "parse_proof_json",
+    "strict_document",
     "verify_proof",
     "verify_tlog_proof",
 ]
@@ -197,21 +198,19 @@ def parse_proof(obj: object) -> InclusionProof | ConsistencyProof:
 
 
 def parse_proof_json(data: bytes | str) -> InclusionProof | ConsistencyProof:
-    """Parse proof JSON text: UTF-8, one object, no duplicate keys, no floats or NaN, nothing around it but spaces."""
-    if len(data) > MAX_PROOF_JSON_BYTES:
-        raise ProofError(f"proof JSON is larger than {MAX_PROOF_JSON_BYTES} bytes")
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ProofError("proof JSON is not valid UTF-8") from None
+    """Parse proof JSON text: strict JSON (ledger/core/strictjson.py), one object with the fields of its type."""
+    return parse_proof(strict_document(data, "proof JSON", max_bytes=MAX_PROOF_JSON_BYTES))
+
+
+def strict_document(data: bytes | str, what: str, *, max_bytes: int = MAX_PROOF_JSON_BYTES) -> Any:
+    """Strict JSON (ledger/core/strictjson.py) for proof documents: every refusal is ``proof.invalid``, but an
+    integer beyond 2^53 − 1 is ``proof.out_of_range`` (docs/FORMAT.md §II.3.1)."""
     try:
-        obj = json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_float)
-    except json.JSONDecodeError as e:
-        raise ProofError(f"proof is not valid JSON: {e.msg} at offset {e.pos}") from None
-    except RecursionError:
-        raise ProofError("proof JSON is nested too deeply") from None
-    return parse_proof(obj)
+        return parse_strict(data, max_bytes=max_bytes, what=what)
+    except SchemaError as e:
+        code = "proof.out_of_range" if e.details.get("kind") == "integer_range" else "proof.invalid"
+        where = f" at {e.path}" if e.path else ""
+        raise ProofError(f"{e.message}{where}", code=code, path=e.path) from None
 
 
 def verify_proof(
@@ -401,19 +400,6 @@ def _parse_decimal(text: str, what: str) -> int:
     if value >= 2**64:
         raise ProofError(f"{what} does not fit in 64 bits", code="proof.out_of_range")
     return value
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ProofError(f"proof JSON repeats the key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_float(text: str) -> Any:
-    raise ProofError(f"proof JSON may not contain the non-integer number {text}")
 
 
 def _check_fields(obj: dict[str, Any], required: set[str], optional: frozenset[str] | set[str] = frozenset()) -> None:

@@ -75,9 +75,10 @@ def test_sign_then_append_then_events(tmp_path: Path, capsys: pytest.CaptureFixt
                 "occurred_at": "2024-01-01T00:00:00Z", "actor": {"org": regulator_org, "role": "regulator"},
                 "payload": {"org": make_uscc("310000", 42), "name": "x", "roles": ["insurer"]}}
     bad_json = b"{not json\n"
-    code, signed_out, err = run(capsys, "sign", "--key", str(reg), stdin=orjson.dumps(unsigned) + b"\n" + bad_json,
-                                monkeypatch=monkeypatch)
-    assert code == 1 and "line 2" in err
+    repeated = orjson.dumps(unsigned).replace(b'"type":', b'"type":"KeyAdded","type":', 1) + b"\n"
+    code, signed_out, err = run(capsys, "sign", "--key", str(reg),
+                                stdin=orjson.dumps(unsigned) + b"\n" + bad_json + repeated, monkeypatch=monkeypatch)
+    assert code == 1 and "line 2" in err and "line 3: schema.invalid" in err and "repeated" in err
     signed_file = tmp_path / "signed.jsonl"
     signed_file.write_text(signed_out)
     code, out, _ = run(capsys, "append", "--store", store, str(signed_file))
@@ -100,15 +101,20 @@ def test_append_reports_one_line_per_input_line_and_keeps_going(
         b"\n",
         b"[1, 2, 3]\n",
         b'{"x": "' + b"a" * (300 * 1024) + b'"}\n',
+        # read two ways by a lax parser (docs/FORMAT.md §I.1): a float, a boolean for an integer, a repeated key
+        good[40].replace(b'"schema":1,', b'"schema":1.0,', 1),
+        good[40].replace(b'"schema":1,', b'"schema":true,', 1),
+        good[40].replace(b'"schema":1,', b'"schema":1,"schema":1,', 1),
         *good[40:],
         good[50].rstrip(b"\n")[:-20],  # a truncated last line
     ]))
     code, out, _ = run(capsys, "append", "--store", store, str(messy))
     results = lines(out)
     assert code == 1
-    assert len(results) == len(good) + 6
-    codes = [r["error"]["code"] for r in results[40:45]]
-    assert codes == ["schema.invalid"] * 5
+    assert len(results) == len(good) + 9
+    codes = [r["error"]["code"] for r in results[40:48]]
+    assert codes == ["schema.invalid"] * 8
+    assert [r["error"]["details"]["path"] for r in results[45:48]] == ["schema"] * 3
     assert results[-1]["status"] == "rejected"
     accepted = sum(r["status"] == "accepted" for r in results)
     assert accepted == len(good) - len(build_scenario().expected)

@@ -200,8 +200,9 @@ def test_verify_proof_with_core_dependencies_only(tmp_path: Path, artifacts: Art
         run = light(tmp_path, "verify-proof", str(proof), "--trust", artifacts.operator)
         assert_light(run)
         assert run.code == 0, run.err
-        assert orjson.loads(run.out) == {"ok": True, "type": kind,
-                                         "verified": "against the operator's signed checkpoint"}
+        summary = orjson.loads(run.out)
+        assert (summary["ok"], summary["type"]) == (True, kind)
+        assert summary["verified"] == "against the operator's signed checkpoint" and summary["checkpoint"]["size"]
         assert not any(m.split(".")[0] in NOT_CORE for m in run.loaded)
 
     refused(light(tmp_path, "verify-proof", str(artifacts.inclusion), "--trust", artifacts.impostor),
@@ -209,12 +210,25 @@ def test_verify_proof_with_core_dependencies_only(tmp_path: Path, artifacts: Art
     forged = orjson.loads(artifacts.inclusion.read_bytes())
     forged["proof"]["hashes"][0] = "00" * 32
     (tmp_path / "forged.json").write_bytes(orjson.dumps(forged))
-    refused(light(tmp_path, "verify-proof", str(tmp_path / "forged.json")), "proof.root_mismatch")
+    without_anchor = light(tmp_path, "verify-proof", str(tmp_path / "forged.json"))
+    assert without_anchor.code == 2 and "--trust" in without_anchor.err and '"ok"' not in without_anchor.out
+    without_anchor = light(tmp_path, "verify-proof", str(artifacts.inclusion))
+    assert without_anchor.code == 2 and '"ok"' not in without_anchor.out, "never ok without a trust anchor"
     refused(light(tmp_path, "verify-proof", str(tmp_path / "forged.json"), "--trust", artifacts.operator),
             "proof.root_mismatch")
     (tmp_path / "bare.json").write_bytes(orjson.dumps({"proof": forged["proof"]}))
     refused(light(tmp_path, "verify-proof", str(tmp_path / "bare.json"), "--trust", artifacts.operator),
             "proof.invalid")
+    document = orjson.loads(artifacts.inclusion.read_bytes())
+    text = orjson.dumps(document).decode()
+    assert '{"proof":{' in text and '"leaf_index":' in text
+    for name, bad in [("repeated", text.replace('{"proof":', '{"proof":{},"proof":', 1)),
+                      ("float", text.replace('"leaf_index":', '"leaf_index":1.0,"x":', 1)),
+                      ("boolean", orjson.dumps({**document, "proof": {**document["proof"], "leaf_index": True}})
+                       .decode())]:
+        (tmp_path / f"{name}.json").write_text(bad)
+        refused(light(tmp_path, "verify-proof", str(tmp_path / f"{name}.json"), "--trust", artifacts.operator),
+                "proof.invalid")
 
 
 def test_help_with_core_dependencies_only(tmp_path: Path) -> None:

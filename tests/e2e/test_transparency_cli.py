@@ -56,7 +56,7 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
     forged = orjson.loads(proof)
     forged["proof"]["hashes"][0] = "00" * 32
     (tmp_path / "forged.json").write_bytes(orjson.dumps(forged))
-    code, _, err = cli(capsys, "verify-proof", str(tmp_path / "forged.json"))
+    code, _, err = cli(capsys, "verify-proof", str(tmp_path / "forged.json"), "--trust", operator)
     assert code == 1 and "proof." in err
     _, consistency, _ = cli(capsys, "prove", "consistency", "--store", store, "5", str(first["size"]))
     (tmp_path / "c.json").write_text(consistency)

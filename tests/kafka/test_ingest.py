@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import orjson
 import pytest
@@ -100,7 +101,7 @@ def _bad_and_good_records(simulation: Simulation) -> tuple[list[Record], list[Re
     other_user = next(org for orgs in city.user_units.values() for org in orgs if org.org != unit.user_unit.org)
     stranger_key = Producer(unit.user_unit.org, "user_unit", SigningKey.from_seed(b"\x07" * 32))
     unknown = "311031001209999999"
-    cases = [
+    cases: list[tuple[Any, str]] = [
         (forged, "signature.invalid"),
         (b'{"type": "Manufactured", ', "schema.invalid"),
         (b"\xff not json", "schema.invalid"),
@@ -116,6 +117,11 @@ def _bad_and_good_records(simulation: Simulation) -> tuple[list[Record], list[Re
             "district": "浦东新区", "address": "世纪大道1号"}, equipment_code=unknown, occurred_at=when),
          "elevator.unknown"),
     ]
+    # Bytes a lax parser would read two ways (docs/FORMAT.md §I.1): each refused as a schema error.
+    signed = orjson.dumps(applied, option=orjson.OPT_SORT_KEYS)
+    for original, forged in [(b'"schema":1', b'"schema":1.0'), (b'"schema":1', b'"schema":true'),
+                             (b'"kind":"periodic"', b'"kind":"periodic","kind":"periodic"')]:
+        cases.append((signed.replace(original, forged, 1), "schema.invalid"))
     bad = [(code.encode(), v if v is None or isinstance(v, bytes) else orjson.dumps(v), c) for v, c in cases]
     return bad, [(code.encode(), orjson.dumps(applied), "accepted")]
 

@@ -19,8 +19,8 @@ from typing import Any
 from api.http.auth import Principal
 from api.http.errors import PayloadTooLargeError, PermissionDenied, RequestError, status_for
 from api.http.services.context import LedgerContext
-from ledger.core.canonical import parse_json
 from ledger.core.errors import LedgerError, SchemaError
+from ledger.core.strictjson import parse_strict
 from ledger.core.submission import Submission, parse_submission
 
 __all__ = ["SubmissionService", "SubmitResult"]
@@ -39,7 +39,7 @@ class SubmissionService:
 
     def submit(self, principal: Principal, body: bytes) -> SubmitResult:
         """Append the envelope(s) in ``body`` on behalf of ``principal``'s organization."""
-        decoded = parse_json(body)
+        decoded = parse_strict(body, what="the request body")
         if isinstance(decoded, dict):
             outcome = self.ctx.append([self._parse(principal, decoded)])[0]
             if outcome.error is not None:

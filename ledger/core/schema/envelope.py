@@ -9,7 +9,18 @@ from pydantic import Field, SkipValidation, StringConstraints, ValidationError
 
 from ledger.core.errors import SchemaError
 from ledger.core.schema.maintenance import GeoPoint
-from ledger.core.schema.types import USCC, Code, EquipmentCode, EventRef, Instant, KeyId, Omittable, Sha256Hex, Strict
+from ledger.core.schema.types import (
+    USCC,
+    Code,
+    EquipmentCode,
+    EventRef,
+    ExactInt,
+    Instant,
+    KeyId,
+    Omittable,
+    Sha256Hex,
+    Strict,
+)
 from ledger.core.vocabulary import PersonRole, Role
 
 __all__ = ["SCHEMA_VERSION", "Actor", "Envelope", "Evidence", "Person", "schema_error", "validate_envelope"]
@@ -42,7 +53,7 @@ class Evidence(Strict):
 
 
 class Envelope(Strict):
-    schema_version: Literal[1] = Field(alias="schema")
+    schema_version: Annotated[Literal[1], ExactInt] = Field(alias="schema")
     event_id: EventRef
     type: EventTypeName
     equipment_code: Omittable[EquipmentCode] = None

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from ledger.core.gbt24476 import ALARM_CODES, EVENT_CODES, FAULT_CODES, SERVICE_MODES
 from ledger.core.schema.lifecycle import Subsystem
-from ledger.core.schema.types import USCC, Code, Count, Day, EventRef, Instant, Omittable, Payload, Text
+from ledger.core.schema.types import USCC, Code, Count, Day, EventRef, ExactInt, Instant, Omittable, Payload, Text
 from ledger.core.vocabulary import Cause, Severity
 
 __all__ = [
@@ -78,7 +78,7 @@ class EntrapmentRescue(Payload):
     freed_at: Omittable[Instant] = None
     closed_at: Instant
     persons_trapped: Annotated[int, Field(ge=0, le=100)]
-    level: Literal[1, 2, 3]
+    level: Annotated[Literal[1, 2, 3], ExactInt]
     cause: Cause
     self_rescued: bool = False
     false_alarm: bool = False

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ledger.core.schema.types import USCC, Code, Day, Omittable, Payload, Text
+from ledger.core.schema.types import USCC, Code, Day, ExactInt, Omittable, Payload, Text
 from ledger.core.vocabulary import Conclusion
 
 __all__ = [
@@ -61,6 +61,6 @@ class SelfTested(InspectionReport):
 class RiskAssessed(Payload):
     report_no: Code
     score: Annotated[int, Field(ge=0, le=100)]
-    grade: Literal[1, 2, 3, 4]  # 1 best … 4 worst
+    grade: Annotated[Literal[1, 2, 3, 4], ExactInt]  # 1 best … 4 worst
     conclusion: Literal["continue", "repair", "modify", "replace"]
     measures: Sequence[Text] = ()

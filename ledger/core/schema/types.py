@@ -29,6 +29,7 @@ __all__ = [
     "DecimalText",
     "EquipmentCode",
     "EventRef",
+    "ExactInt",
     "Fen",
     "Instant",
     "KeyId",
@@ -91,6 +92,17 @@ def _parse_with(parse: Any) -> Any:
 
     return BeforeValidator(validate)
 
+
+def _exact_int(value: Any) -> Any:
+    if type(value) is not int:
+        raise ValueError("expected an integer (not a boolean, not a float)")
+    return value
+
+
+# For ``Literal`` integer fields: pydantic's literal check compares with ``==``, under which ``True == 1`` and
+# ``1.0 == 1``; the stored bytes would then say ``true`` where the schema says ``1``. Use as
+# ``Annotated[Literal[1, 2], ExactInt]``.
+ExactInt = BeforeValidator(_exact_int)
 
 Instant = Annotated[int, _parse_with(instant_from_text)]
 Day = Annotated[date, _parse_with(date_from_text)]
