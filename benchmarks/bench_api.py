@@ -134,7 +134,7 @@ def build_store(path: Path, events: int, per_elevator: int) -> dict[str, Any]:
     visits = max(1, per_elevator - 3)
     started = time.perf_counter()
     appended = 0
-    with Store(f"sqlite:///{path}") as store:
+    with Store(f"sqlite:///{path}", mode="create") as store:
         service = LedgerService(store, clock=lambda: instant_from_text("2030-01-01T00:00:00Z"),
                                 signatures=SignatureChecker(processes=2))
         for outcomes in service.append_batches(_batches(elevators, visits)):

@@ -34,7 +34,7 @@ BATCH = 2000
 
 def _fresh_service(tmp: Path, name: str, workload: Workload, processes: int = 0) -> LedgerService:
     checker = SignatureChecker(processes=processes)
-    service = LedgerService(Store(f"sqlite:///{tmp / name}.sqlite"), signatures=checker)
+    service = LedgerService(Store(f"sqlite:///{tmp / name}.sqlite", mode="create"), signatures=checker)
     assert all(o.error is None for o in service.append_lines(workload.setup))
     return service
 

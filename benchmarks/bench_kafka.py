@@ -113,7 +113,7 @@ def _simulate(config: CityConfig) -> tuple[list[Any], dict[str, Any]]:
 
 def _ingest_file(url: str, path: Path, batch: int, workers: int) -> dict[str, Any]:
     """What ``liftledger append FILE --workers N`` does, without printing the outcomes."""
-    with Store(url) as store:
+    with Store(url, mode="create") as store:
         service = LedgerService(store, signatures=SignatureChecker(processes=workers))
         service.signatures.warm_up()
         started = time.perf_counter()
@@ -143,7 +143,7 @@ def _ingest_kafka(url: str, bootstrap: str, topic: str, batch: int, workers: int
     config = IngestConfig(bootstrap, topic, f"bench-{topic}", batch_size=batch, exit_when_idle_s=1.0,
                           report_every_s=3600)
     started = time.perf_counter()
-    with Store(url) as store:
+    with Store(url, mode="create") as store:
         stats = IngestWorker(store, config, signatures=SignatureChecker(processes=workers)).run()
     total = time.perf_counter() - started
     active = stats.seconds_active

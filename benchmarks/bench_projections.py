@@ -213,11 +213,11 @@ def run(elevators: int = 200, days: int = 365, stats_every: int = 3) -> list[Fig
     mix = Counter(orjson.loads(line)["type"] for line in activity)
     with tempfile.TemporaryDirectory(prefix="ll-bench-projections-") as tmp_name:
         tmp = Path(tmp_name)
-        with Store(f"sqlite:///{tmp / 'city.sqlite'}") as store:
+        with Store(f"sqlite:///{tmp / 'city.sqlite'}", mode="create") as store:
             ingest = _ingest(store, setup, activity)
             rebuild, events, extra = _rebuild(store)
         work = build_workload(max(50, elevators), 60)
-        with Store(f"sqlite:///{tmp / 'maint.sqlite'}") as store:
+        with Store(f"sqlite:///{tmp / 'maint.sqlite'}", mode="create") as store:
             ingest2 = _ingest(store, work.setup, work.records)
             rebuild2, events2, extra2 = _rebuild(store)
     size = {"elevators": elevators, "days": days, "events": events, "mix": dict(mix.most_common()), **extra}

@@ -56,6 +56,8 @@ def ensure_big_store(events: int, *, progress: bool = True) -> Path:
     """The path of a store holding about ``events`` events (elevators × fortnightly visits), built if missing."""
     path = big_store_path(events)
     if path.exists():
+        with Store(f"sqlite:///{path}", mode="migrate") as store:  # a cache built by an older version
+            store.migrate()
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".building")
@@ -63,7 +65,7 @@ def ensure_big_store(events: int, *, progress: bool = True) -> Path:
         stale.unlink(missing_ok=True)
     elevators = max(100, events // 100)
     started = time.perf_counter()
-    with Store(f"sqlite:///{partial}") as store:
+    with Store(f"sqlite:///{partial}", mode="create") as store:
         service = LedgerService(store, signatures=TrustingChecker())
         fill(service, elevators, events, progress=progress)
     os.replace(partial, path)

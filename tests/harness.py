@@ -32,7 +32,7 @@ class Ledger:
         self.other_insurer = w.organization("人保财险", ("insurer",))
         self.platform = w.organization("96333", ("platform_96333",))
         self.unlicensed = w.organization("无证维保", ("maintainer",), licence_years=1)
-        self.store = Store(url)
+        self.store = Store(url, mode="create")
         self.service = LedgerService(self.store, clock=lambda: NOW)
         self.must_accept(*w.events)
 

@@ -21,7 +21,7 @@ from api.cli import (
 )
 from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from api.cli.output import print_error
-from ledger.core.errors import ConfigurationError, LedgerError
+from ledger.core.errors import ConfigurationError, LedgerError, StoreStateError
 
 __all__ = ["build_parser", "main"]
 
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except ConfigurationError as e:
+    except (ConfigurationError, StoreStateError) as e:
         print_error(f"liftledger: {e.code}: {e.message}")
         return EXIT_USAGE
     except LedgerError as e:
@@ -53,6 +53,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (head, less) went away: stop quietly
         sys.stderr.close()
         return EXIT_OK
+    except Exception as e:  # a driver's or the operating system's failure: one typed line, never a traceback
+        failure = io_failure(e, getattr(args, "store", None))
+        if failure is None:
+            raise
+        print_error(f"liftledger: {failure.code}: {failure.message}")
+        return EXIT_USAGE if isinstance(failure, StoreStateError) else EXIT_FAILED
+
+
+def io_failure(error: Exception, store: str | None) -> LedgerError | None:
+    """``error`` as a typed error: a store driver's failure names the store's URL; any other ``OSError`` names its
+    file. None for anything else (a bug, which keeps its traceback)."""
+    if any(name in sys.modules for name in ("sqlite3", "psycopg", "eventsourcing")):
+        from ledger.store.faults import store_failure
+
+        if not isinstance(error, OSError) or error.filename is None:
+            failure = store_failure(error, store)
+            if failure is not None:
+                return failure
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename is not None else ""
+        return LedgerError(f"{where}{error.strerror or error}", code="io.failed")
+    return None
 
 
 if __name__ == "__main__":

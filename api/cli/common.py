@@ -9,6 +9,7 @@ from ledger.store.url import DEFAULT_STORE
 
 if TYPE_CHECKING:
     from ledger.store import Store
+    from ledger.store.migrations import OpenMode
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "open_store", "store_argument"]
 
@@ -24,7 +25,9 @@ def store_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, mode: OpenMode = "open") -> Store:
+    """The store named by ``--store``: an existing LiftLedger store of this version, unless ``mode`` says otherwise
+    (only ``init`` creates, only ``migrate`` upgrades); anything else is refused with a typed error naming it."""
     from ledger.store import Store
 
-    return Store(getattr(args, "store", None))
+    return Store(getattr(args, "store", None), mode=mode)

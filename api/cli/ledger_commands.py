@@ -1,4 +1,8 @@
-"""CLI commands of the ledger core: init, keys new, sign, append, events, verify."""
+"""CLI commands of the ledger core: init, migrate, keys new, sign, append, events, verify.
+
+``init`` is the only command that creates a store (``migrate`` the only one that upgrades one); every other
+command opens the store at ``--store`` as it is and refuses anything else with a typed error naming the URL.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--origin", default=None, help="the transparency log's origin line (default: from the key)")
     p.add_argument("--valid-from", default=GENESIS_VALID_FROM,
                    help="from when the genesis key may sign (early enough to back-fill existing elevators' records)")
+    p.add_argument("--empty", action="store_true",
+                   help="create the store's tables only, without keys or genesis: the first record appended must "
+                        "be a RegistryGenesis (a simulated city's, or another ledger's exported history)")
     p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("migrate", help="upgrade a store to this LiftLedger's schema version (recorded steps)")
+    store_argument(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_migrate)
 
     keys = sub.add_parser("keys", help="key management").add_subparsers(dest="keys_command", required=True)
     p = keys.add_parser("new", help="write a new Ed25519 key file and print its public key")
@@ -78,9 +90,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     from ledger.store.transparency import TransparencyLog
     from ledger.write.service import LedgerService
 
-    with open_store(args) as store:
+    with open_store(args, mode="create") as store:
         if store.index.max_position() > 0:
             raise ConfigurationError(f"{store.url.display()} already holds a ledger; init only creates new ones")
+        if args.empty:
+            print_json({"store": store.url.display(), "schema_history": [
+                {"version": v, "summary": summary, "applied_at": format_instant(at)}
+                for v, summary, at in store.schema_history()], "events": 0})
+            return EXIT_OK
         regulator = SigningKey.generate()
         operator = SigningKey.generate()
         write_signing_key(regulator, args.regulator_key_out)
@@ -105,6 +122,28 @@ def cmd_init(args: argparse.Namespace) -> int:
             "log_origin": log.origin, "operator_vkey": log.operator.vkey(),
             "operator_key_file": str(Path(args.operator_key_out)), "genesis": outcome.to_dict(),
         })
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from ledger.store.tables import SCHEMA_VERSION
+
+    with open_store(args, mode="migrate") as store:
+        before = store.probe.schema_version
+        applied = store.migrate()
+        history = store.schema_history()
+    result = {"store": store.url.display(), "from_version": before, "schema_version": SCHEMA_VERSION,
+              "applied": [{"version": step.version, "summary": step.summary} for step in applied],
+              "history": [{"version": v, "summary": summary, "applied_at": format_instant(at)}
+                          for v, summary, at in history]}
+    if args.json:
+        print_json(result)
+    elif applied:
+        for step in applied:
+            console().print(f"schema version {step.version}: {step.summary}")
+        console().print(f"{result['store']} upgraded from schema version {before} to {SCHEMA_VERSION}")
+    else:
+        console().print(f"{result['store']} is at schema version {SCHEMA_VERSION}: nothing to do")
     return EXIT_OK
 
 

@@ -54,7 +54,7 @@ Section = Callable[[DemoRun], None]
 
 
 def run_demo(workdir: Path, url: StoreURL, sections: list[Section], console: Console) -> bool:
-    with Store(url) as store:
+    with Store(url, mode="create") as store:
         if store.index.max_position() > 0:
             console.print(f"[red]the demo needs an empty store; {url.display()} holds a ledger[/red]")
             return False

@@ -25,8 +25,11 @@ IntegrityError       proof.*, note.*, integrity.*   422    submitted data does n
 ConflictError        conflict.*, witness.*          409    contradicts recorded state
 NotFoundError        not_found, …                   404    no such event, elevator, checkpoint
 ConfigurationError   config.*                       500    the server is misconfigured
+StoreError           store.*                        503    the store is unreachable, full, damaged (Retry-After)
 =================================================  ======  ======================================================
 
+A driver's or the operating system's failure under a request (PostgreSQL gone, disk full, a damaged page) is
+named by ledger/store/faults.py and answered as its ``store.*`` error: ``503`` with ``Retry-After``, logged once.
 Anything else is a bug: it is logged and answered ``500 internal.error`` without details.
 """
 
@@ -53,6 +56,7 @@ from ledger.core.errors import (
     NotFoundError,
     SchemaError,
     SignatureError,
+    StoreError,
     SubmissionError,
 )
 
@@ -135,6 +139,7 @@ _STATUS_BY_CLASS: dict[type[LedgerError], int] = {
     ConflictError: 409,
     NotFoundError: 404,
     ConfigurationError: 500,
+    StoreError: 503,
 }
 # A LedgerError raised on the base class itself is mapped by its code (the ledger raises the specific classes;
 # this keeps callers outside it, which may not, on the same statuses).
@@ -164,7 +169,12 @@ def _headers_for(error: LedgerError) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="liftledger"'}
     if isinstance(error, RateLimitedError):
         return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, StoreError):
+        return {"Retry-After": str(_STORE_RETRY_AFTER_S)}
     return {}
+
+
+_STORE_RETRY_AFTER_S = 5
 
 
 def ledger_error_response(error: LedgerError) -> JSONResponse:
@@ -172,7 +182,9 @@ def ledger_error_response(error: LedgerError) -> JSONResponse:
     status = status_for(error)
     if status >= 500:
         log.error("server-side error %s: %s", error.code, error.message)
-        body = error_body(error.code, "the server is misconfigured; the operator has been told")
+        told = ("the ledger's store cannot be used right now; try again later" if isinstance(error, StoreError)
+                else "the server is misconfigured; the operator has been told")
+        body = error_body(error.code, told)
     else:
         body = {"error": error.to_dict()}
     return JSONResponse(body, status_code=status, headers=_headers_for(error))
@@ -202,8 +214,20 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
 
 
 async def _on_unexpected(request: Request, error: Exception) -> Response:
+    failure = _store_failure(request, error)
+    if failure is not None:
+        return ledger_error_response(failure)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return JSONResponse(error_body("internal.error", "internal error"), status_code=500)
+
+
+def _store_failure(request: Request, error: Exception) -> StoreError | None:
+    """``error`` as the store failure it is (ledger/store/faults.py), naming this server's store; or None."""
+    from ledger.store.faults import store_failure
+
+    services = getattr(request.app.state, "services", None)
+    url = services.ctx.store.url if services is not None else None
+    return store_failure(error, url)
 
 
 def install_error_handlers(app: FastAPI) -> None:

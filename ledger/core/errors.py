@@ -23,7 +23,12 @@ topic) and a human message. The tree is small on purpose::
     │   ├── WitnessForkError           a witness was shown a tree inconsistent with the one it saw
     │   └── WitnessSizeMismatchError   the caller's idea of the witness's size is stale
     ├── NotFoundError              no such event, elevator, checkpoint
-    └── ConfigurationError         bad store URL, missing key file, unreadable input
+    ├── ConfigurationError         bad store URL, missing key file, unreadable input
+    └── StoreError                 the store named by a URL cannot be used; the message names the URL
+        ├── StoreStateError            store.missing / store.empty / store.foreign / store.outdated / store.newer /
+        │                              store.log_format: nothing there, or not a store this LiftLedger may use
+        └── StoreIOError               store.unreachable / store.damaged / store.full / store.permission /
+                                       store.busy / store.io: reaching, reading or writing it failed
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ __all__ = [
     "RootMismatchError",
     "SchemaError",
     "SignatureError",
+    "StoreError",
+    "StoreIOError",
+    "StoreStateError",
     "SubmissionError",
     "VersionConflictError",
     "WitnessForkError",
@@ -220,3 +228,25 @@ class NotFoundError(LedgerError):
 
 class ConfigurationError(LedgerError):
     code = "config.invalid"
+
+
+# --- the store ---------------------------------------------------------------------------------------------------
+
+
+class StoreError(LedgerError):
+    """The store named by a URL cannot be used as asked; the message names the URL (never its password)."""
+
+    code = "store.error"
+
+
+class StoreStateError(StoreError):
+    """What is at the URL is not a store this LiftLedger may use: nothing, an empty file or schema, somebody else's
+    tables, or a LiftLedger store of another schema version or log format. Nothing was created or changed."""
+
+    code = "store.missing"
+
+
+class StoreIOError(StoreError):
+    """Reaching, reading or writing the store failed: unreachable server, damaged file, full disk, no permission."""
+
+    code = "store.io"

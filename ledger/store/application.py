@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from uuid import UUID
 
-import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import Mapper, ProcessRecorder
 from eventsourcing.utils import get_topic
 
-from ledger.core.errors import ConfigurationError, ConflictError
+from ledger.core.errors import ConfigurationError, StoreIOError
 from ledger.core.submission import StreamKey
 from ledger.store.dialect import Database, Dialect
+from ledger.store.faults import STORE_FAILURES, store_failure
 from ledger.store.interfaces import (
     AuditReader,
     CheckpointStore,
@@ -24,12 +24,13 @@ from ledger.store.interfaces import (
     EventReader,
     MerkleLogReader,
 )
+from ledger.store.migrations import OpenMode, Step, admit, run_steps, schema_history
+from ledger.store.probe import StoreProbe, probe_store
 from ledger.store.readers import AuditRanges, CheckpointTable, ConsumerTables, ElevatorIndex, EventIndex, MerkleTable
 from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from ledger.store.rows import IndexRow, LedgerBatch
 from ledger.store.stream import RecordMapper, Stream, project_stream
 from ledger.store.url import StoreURL, parse_store_url
-from ledger.tlog.leaf import LOG_FORMAT
 
 __all__ = ["LedgerApplication", "Store"]
 
@@ -54,25 +55,41 @@ class Store:
     ``tree`` (the Merkle log), ``checkpoints``, ``consumers`` (Kafka offsets and the dead-letter outbox) and
     ``audit`` (the verifier's raw ranges). ``database`` runs other SQL in the same database (projection views,
     API tokens) through the same dialect shim.
+
+    A store is created only on purpose. ``mode="open"`` (the default) opens what is at the URL and refuses —
+    with a typed ``StoreStateError`` naming the URL — nothing, an empty file or schema, somebody else's tables,
+    or a LiftLedger store of another schema version or log format (ledger/store/migrations.py). ``"create"``
+    also creates the tables where there is nothing (``liftledger init``, the demo); ``"migrate"`` also opens an
+    older store, for :meth:`migrate`. A failure to reach or read the store is a typed ``StoreIOError``.
     """
 
-    def __init__(self, url: str | StoreURL | None = None, *, cache_size: int = 20_000) -> None:
+    def __init__(self, url: str | StoreURL | None = None, *, cache_size: int = 20_000,
+                 mode: OpenMode = "open") -> None:
         self.url = url if isinstance(url, StoreURL) else parse_store_url(url)
-        recorder = LedgerSQLiteRecorder if self.url.kind == "sqlite" else LedgerPostgresRecorder
-        env = {
-            **self.url.eventsourcing_env(),
-            "PROCESS_RECORDER_TOPIC": get_topic(recorder),
-            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
-            # Decisions run on the cached aggregate itself; a failed save evicts it (see evict()).
-            "AGGREGATE_CACHE_FASTFORWARD": "n",
-            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
-            "IS_SNAPSHOTTING_ENABLED": "n",
-        }
-        self.app = LedgerApplication(env=env)
+        self.probe: StoreProbe = probe_store(self.url)
+        create = admit(self.probe, mode)
+        if create:
+            self._prepare_location()
+        try:
+            self.app = self._application(create, cache_size)
+        except STORE_FAILURES as e:
+            if not create:
+                raise _typed(e, self.url) from None
+            # Another process may have created the store meanwhile (eventsourcing's SQLite DDL is not safe to run
+            # twice at once): if a whole store is there now, open it as it is.
+            self.probe = probe_store(self.url)
+            if self.probe.kind != "ledger":
+                raise _typed(e, self.url) from None
+            admit(self.probe, "open")
+            try:
+                self.app = self._application(False, cache_size)
+            except STORE_FAILURES as again:
+                raise _typed(again, self.url) from None
         found = self.app.recorder
         if not isinstance(found, LedgerSQLiteRecorder | LedgerPostgresRecorder):
             raise ConfigurationError(f"the store's recorder is a {type(found).__name__}, not a ledger recorder")
         tables = found.tables
+        self._tables = tables
         self.events_table = tables.names["events"]  # eventsourcing's events table, as SQL names it
         self.database = Database(found.datastore, tables.dialect)
         self.index: EventReader = EventIndex(self.database, tables)
@@ -81,39 +98,56 @@ class Store:
         self.checkpoints: CheckpointStore = CheckpointTable(self.database, tables)
         self.consumers: ConsumerState = ConsumerTables(self.database, tables)
         self.audit: AuditReader = AuditRanges(self.database, tables)
-        self._check_log_format()
 
-    def _check_log_format(self) -> None:
-        """Refuse a store whose log is not in the format this LiftLedger writes; record it in a new store.
-
-        A format-1 store (its leaves commit to the event hash alone, docs/FORMAT.md §II.1.1) cannot be upgraded in
-        place: every leaf, node and checkpoint would change. Its passports and proofs stay verifiable as history.
-        """
-        found = self.checkpoints.meta().get("log_format")
-        if found is None:
-            if self.tree.tree_size() or not self._has_recorded_times():
-                found = "1"  # written before the log format was recorded: by a format-1 LiftLedger
-            else:
-                with contextlib.suppress(ConflictError, StoreIntegrityError):  # another process recorded it first
-                    self.checkpoints.set_meta({"log_format": str(LOG_FORMAT)})
-                found = self.checkpoints.meta().get("log_format")
-        if found != str(LOG_FORMAT):
-            raise ConfigurationError(
-                f"the store at {self.url.display()} holds a log in format {found}; this LiftLedger writes log "
-                f"format {LOG_FORMAT} and cannot append to it (its passports and proofs still verify)",
-                code="store.log_format", log_format=found,
-            )
-
-    def _has_recorded_times(self) -> bool:
-        try:
-            self.database.read(f"SELECT recorded_at FROM {self.database.table('ledger_index')} WHERE 1 = 0")
-        except (sqlite3.Error, psycopg.Error):  # "no such column": a table made before recorded times
-            return False
-        return True
+    def _application(self, create: bool, cache_size: int) -> LedgerApplication:
+        recorder = LedgerSQLiteRecorder if self.url.kind == "sqlite" else LedgerPostgresRecorder
+        return LedgerApplication(env={
+            **self.url.eventsourcing_env(),
+            "CREATE_TABLE": "y" if create else "n",  # the tables of an existing store are never re-created
+            "PROCESS_RECORDER_TOPIC": get_topic(recorder),
+            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+            # Decisions run on the cached aggregate itself; a failed save evicts it (see evict()).
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+            "IS_SNAPSHOTTING_ENABLED": "n",
+        })
 
     @property
     def dialect(self) -> Dialect:
         return self.database.dialect
+
+    def _prepare_location(self) -> None:
+        """Make sure the tables can be created where the URL points: the SQLite file's directory must exist (it is
+        never made: a mistyped path should fail, not grow directories); a PostgreSQL schema is created."""
+        if self.url.kind == "sqlite":
+            directory = Path(self.url.path).parent
+            if not directory.is_dir():
+                raise StoreIOError(f"cannot create a store at {self.url.display()}: directory {directory} does not "
+                                   "exist", code="store.io", url=self.url.display())
+            return
+        
+        url = self.url
+        try:
+            with psycopg.connect(host=url.host, port=url.port, user=url.user or None, password=url.password or None,
+                                 dbname=url.dbname, connect_timeout=10, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{url.schema}"')
+        except psycopg.Error as e:
+            raise _typed(e, url) from None
+
+    # --- schema ----------------------------------------------------------------------------------------------
+
+    def migrate(self) -> list[Step]:
+        """Upgrade the store to this LiftLedger's schema version (open it with ``mode="migrate"``); returns the
+        steps applied, none when it was current."""
+        return run_steps(self.database, self._tables, self.url.display(), now=int(time.time()))
+
+    def schema_history(self) -> list[tuple[int, str, int]]:
+        """(version, summary, applied_at) of the store's creation and every upgrade since, oldest first."""
+        return schema_history(self.database, self._tables)
+
+    def is_empty(self) -> bool:
+        """True while the store holds no event (created, but nothing appended yet)."""
+        return self.audit.max_event_position() == 0
 
     # --- streams ---------------------------------------------------------------------------------------------
 
@@ -162,3 +196,8 @@ class Store:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _typed(error: BaseException, url: StoreURL) -> BaseException:
+    """The typed store error for a driver's failure (the failure itself if it is not one)."""
+    return store_failure(error, url) or error

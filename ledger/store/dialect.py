@@ -18,9 +18,12 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 from psycopg.rows import tuple_row
 
-__all__ = ["Cursor", "Database", "Dialect", "postgres_dialect", "row_values", "sqlite_dialect"]
+__all__ = ["SCHEMA_LOCK", "Cursor", "Database", "Dialect", "postgres_dialect", "row_values", "sqlite_dialect"]
 
 T = TypeVar("T")
+# The PostgreSQL advisory lock ("LLSC") every process takes while it creates or changes tables in a schema: the
+# ledger's (ledger/store/recorders.py), the projections', the API tokens', and schema migrations.
+SCHEMA_LOCK = 0x4C4C_5343
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,13 @@ class Dialect:
     def position_key(self) -> str:
         """A primary key column that is the ledger position; on SQLite INTEGER PRIMARY KEY makes it the rowid."""
         return f"{self.integer} PRIMARY KEY"
+
+    @property
+    def unix_now(self) -> str:
+        """An SQL expression: the current time in whole unix seconds."""
+        if self.is_postgres:
+            return "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
+        return "CAST(strftime('%s', 'now') AS INTEGER)"
 
     @property
     def clustered(self) -> str:
@@ -134,9 +144,20 @@ class Database:
 
     def script(self, statements: Sequence[str]) -> None:
         """Run DDL statements (``CREATE … IF NOT EXISTS``), already in the dialect's text, in one transaction."""
-        with self.datastore.transaction(commit=True) as cursor:
+        with self.schema_transaction() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+    @contextmanager
+    def schema_transaction(self) -> Iterator[Any]:
+        """A committed transaction for creating or changing tables. On PostgreSQL it first takes
+        :data:`SCHEMA_LOCK` (released at commit), so processes starting together on a fresh schema create tables
+        one after the other: concurrent ``CREATE TABLE IF NOT EXISTS`` of one name can otherwise fail on the
+        catalogue's unique index. SQLite serializes writers by itself."""
+        with self.datastore.transaction(commit=True) as cursor:
+            if self.dialect.is_postgres:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            yield cursor
 
     @contextmanager
     def _reading(self) -> Iterator[Any]:

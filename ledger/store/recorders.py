@@ -1,6 +1,7 @@
 """eventsourcing process recorders for SQLite and PostgreSQL that also keep the ledger tables (tables.py).
 
-Both create the ledger tables with the events table and write a :class:`LedgerBatch` in the events' own
+Both create the ledger tables with the events table (only when the store is created on purpose: ``Store(url,
+mode="create")``), stamp them with the schema version, and write a :class:`LedgerBatch` in the events' own
 transaction (batch.py); what differs between them is only how eventsourcing inserts the events.
 """
 
@@ -17,13 +18,11 @@ from psycopg.sql import SQL, Composed
 
 from ledger.core.errors import IntegrityError
 from ledger.store.batch import write_ledger_batch
-from ledger.store.dialect import postgres_dialect, sqlite_dialect
+from ledger.store.dialect import SCHEMA_LOCK, postgres_dialect, sqlite_dialect
 from ledger.store.rows import LedgerBatch
 from ledger.store.tables import LedgerTables
 
 __all__ = ["LedgerPostgresRecorder", "LedgerSQLiteRecorder"]
-
-_SCHEMA_LOCK = 0x4C4C_5343  # "LLSC": the PostgreSQL advisory lock that serializes schema creation
 
 
 class LedgerSQLiteRecorder(SQLiteProcessRecorder):
@@ -32,7 +31,8 @@ class LedgerSQLiteRecorder(SQLiteProcessRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.tables.create_statements()]
+        return [*super().construct_create_table_statements(), *self.tables.create_statements(),
+                *self.tables.stamp_statements()]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -76,18 +76,19 @@ class LedgerPostgresRecorder(PostgresProcessRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
         self.tables = LedgerTables(postgres_dialect(datastore.schema), events_table_name)
-        self.sql_create_statements.extend(Composed([SQL(text)]) for text in self.tables.create_statements())
+        self.sql_create_statements.extend(
+            Composed([SQL(text)]) for text in [*self.tables.create_statements(), *self.tables.stamp_statements()])
 
     def create_table(self) -> None:
         """Create the schema with the other processes kept out: eventsourcing re-runs its DDL (``CREATE OR
         REPLACE FUNCTION`` among it) at every start, and two workers starting together would otherwise fail
         with "tuple concurrently updated". A session advisory lock, held on a connection of its own."""
         with self.datastore.get_connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
             try:
                 super().create_table()
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
                 conn.commit()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:

@@ -7,7 +7,10 @@
 - ``consumer_offsets``: for each Kafka consumer group, topic and partition, the next offset to consume, so that a
   redelivered record is recognized (the exactly-once effect of the ingest worker).
 - ``checkpoints``: every checkpoint note the operator issued, with the witness cosignatures collected onto it.
-- ``ledger_meta``: the log's format (``log_format``), origin and operator's verifier key (each set once).
+- ``ledger_meta``: the log's origin and the operator's verifier key (each set once), and the store's
+  ``schema_version`` and ``log_format`` (ledger/tlog/leaf.py).
+- ``ledger_migrations``: the store's schema history — the version it was created at and every upgrade step
+  ``liftledger migrate`` applied since (ledger/store/migrations.py), with when.
 - ``dead_letters``: every record the ingest worker refused, with its reason and original bytes and headers — an
   outbox written atomically with the offsets, relayed to the dead-letter topic afterwards, so that records in =
   events appended + duplicates + dead letters holds across any crash.
@@ -24,10 +27,14 @@ from functools import cached_property
 
 from ledger.store.dialect import Dialect
 from ledger.store.rows import IndexRow, row_maker
+from ledger.tlog.leaf import LOG_FORMAT
 from ledger.tlog.merkle import NodeId
 
-__all__ = ["INDEX_COLUMNS", "LedgerTables", "index_row", "nodes_query", "qualified"]
+__all__ = ["INDEX_COLUMNS", "SCHEMA_VERSION", "LedgerTables", "index_row", "nodes_query", "qualified"]
 
+# The version of the tables these statements create. Whoever changes a ledger table (or eventsourcing's) bumps it
+# and adds the step from the previous version to ledger/store/migrations.py — or a step that refuses, saying why.
+SCHEMA_VERSION = 2
 INDEX_COLUMNS = ", ".join(IndexRow._fields)  # the ledger_index columns, in IndexRow's order
 _INDEX_NAME = "ledger_index"
 
@@ -46,6 +53,7 @@ class LedgerTables:
         return {
             "index": table(_INDEX_NAME), "nodes": table("merkle_nodes"), "offsets": table("consumer_offsets"),
             "dead_letters": table("dead_letters"), "checkpoints": table("checkpoints"), "meta": table("ledger_meta"),
+            "migrations": table("ledger_migrations"),
             "events": table(self.events_table), "rowid": self.dialect.events_rowid,
         }
 
@@ -81,7 +89,25 @@ class LedgerTables:
             "CREATE TABLE IF NOT EXISTS {checkpoints} (checkpoint_id BIGINT PRIMARY KEY, tree_size BIGINT NOT NULL, "
             "issued_at BIGINT NOT NULL, note TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {meta} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            MIGRATIONS_DDL,
         )]
+
+    def stamp_statements(self) -> list[str]:
+        """Record that the tables were just created at :data:`SCHEMA_VERSION`, writing the log format
+        :data:`~ledger.tlog.leaf.LOG_FORMAT` (a no-op on a
+        store that already says so): run with :meth:`create_statements`, in the same transaction."""
+        now = self.dialect.unix_now
+        return [self.sql(text) for text in (
+            f"INSERT INTO {{meta}} (name, value) VALUES ('schema_version', '{SCHEMA_VERSION}'), "
+            f"('log_format', '{LOG_FORMAT}') ON CONFLICT (name) DO NOTHING",
+            f"INSERT INTO {{migrations}} (version, summary, applied_at) VALUES ({SCHEMA_VERSION}, 'created', {now}) "
+            "ON CONFLICT (version) DO NOTHING",
+        )]
+
+
+# The schema history; version 0 has no row (a store made before versions were recorded).
+MIGRATIONS_DDL = ("CREATE TABLE IF NOT EXISTS {migrations} (version INTEGER PRIMARY KEY, summary TEXT NOT NULL, "
+                  "applied_at BIGINT NOT NULL)")
 
 
 # An IndexRow from the columns of INDEX_COLUMNS, in that order (both drivers return int, str and bytes).

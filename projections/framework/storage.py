@@ -180,8 +180,9 @@ class ViewDB:
         return int(count)
 
     def ensure(self, tables: Iterable[Table[Any]], versions: dict[str, str]) -> None:
-        """Create missing tables and tracking rows (new views start at position 0)."""
-        with self.datastore.transaction(commit=True) as cursor:
+        """Create missing tables and tracking rows (new views start at position 0), under the schema lock: two
+        servers starting together on a fresh store must not both create one table."""
+        with self.datastore.schema_transaction() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.t(TRACKING)} (view TEXT NOT NULL PRIMARY KEY, "
                 f"position {self._kind('int')} NOT NULL, version TEXT NOT NULL)"
@@ -205,7 +206,7 @@ class ViewDB:
 
         ``recreate`` drops and recreates the tables: a new code version may have changed their columns.
         """
-        with self.datastore.transaction(commit=True) as cursor:
+        with self.datastore.schema_transaction() as cursor:
             for table in tables:
                 if recreate:
                     cursor.execute(f"DROP TABLE IF EXISTS {self.t(table.name)}")

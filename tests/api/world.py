@@ -20,6 +20,7 @@ from ledger.adapters.keyfile import write_signing_key
 from ledger.core.identifiers import instant_from_text
 from ledger.core.keys import SigningKey
 from ledger.core.submission import parse_submission
+from ledger.store import Store
 from ledger.tlog.checkpoint import WitnessSigner
 from producers.scenario import ELEVATOR_A, ELEVATOR_B, Scenario, build_scenario
 from producers.world import Org
@@ -54,6 +55,7 @@ class ApiWorld:
             witness_key=self.tmp / "witness.key", witness_name=WITNESS_NAME, witness_state=self.tmp / "witness",
             report_limit=3, report_window_s=3600,
         )
+        Store(self.url, mode="create").close()  # a server opens a store; it never creates one
         self.services = Services.open(self.settings, clock=lambda: NOW)
         self.outcomes = self.services.ctx.append([parse_submission(e) for e in self.scenario.submissions])
         self.checkpoint = self.services.ctx.log.issue(self.operator, now=NOW)

@@ -92,6 +92,7 @@ def test_sign_then_append_then_events(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_append_reports_one_line_per_input_line_and_keeps_going(
         tmp_path: Path, scenario_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = f"sqlite:///{tmp_path}/l.sqlite"
+    assert run(capsys, "init", "--empty", "--store", store)[0] == 0
     good = scenario_file.read_bytes().splitlines(keepends=True)
     messy = tmp_path / "messy.jsonl"
     messy.write_bytes(b"".join([
@@ -130,6 +131,7 @@ def test_verify_names_the_tampered_elevator_and_seq(tmp_path: Path, scenario_fil
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "l.sqlite"
     store = f"sqlite:///{db}"
+    run(capsys, "init", "--empty", "--store", store)
     run(capsys, "append", "--store", store, str(scenario_file))
     with sqlite3.connect(db) as con:
         rowid, state = con.execute(
@@ -153,9 +155,18 @@ def test_scripted_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_store_from_environment_and_console_entry_point(tmp_path: Path) -> None:
-    env = {**os.environ, "LIFTLEDGER_STORE": f"sqlite:///{tmp_path}/env.sqlite"}
-    result = subprocess.run([sys.executable, "-m", "api.cli", "verify", "--json"], env=env, capture_output=True,
-                            cwd=Path(__file__).parents[2], check=False)
+    url = f"sqlite:///{tmp_path}/env.sqlite"
+    env = {**os.environ, "LIFTLEDGER_STORE": url}
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "api.cli", *argv], env=env, capture_output=True,
+                              cwd=Path(__file__).parents[2], check=False)
+
+    refused = cli("verify", "--json")  # nothing there: refused, naming the URL, and nothing is created
+    assert refused.returncode == 2 and refused.stderr.decode().startswith("liftledger: store.missing: ")
+    assert url in refused.stderr.decode() and not (tmp_path / "env.sqlite").exists()
+    assert cli("init", "--empty").returncode == 0
+    result = cli("verify", "--json")
     assert result.returncode == 0, result.stderr
     assert orjson.loads(result.stdout)["events"] == 0
 

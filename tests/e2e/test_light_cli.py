@@ -87,6 +87,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     data = tmp / "scenario.jsonl"
     scenario = build_scenario()
     data.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in scenario.submissions))
+    cli("init", "--empty", "--store", store)
     cli("append", "--store", store, str(data), expect=1)  # the scenario's refused submissions
     cli("keys", "new", "--out", str(tmp / "operator.key"))
     issued = orjson.loads(cli("checkpoint", "--store", store, "--operator-key", str(tmp / "operator.key"), "--json"))

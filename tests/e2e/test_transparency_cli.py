@@ -25,6 +25,7 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
     data = tmp_path / "scenario.jsonl"
     scenario = build_scenario()
     data.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in scenario.submissions))
+    cli(capsys, "init", "--empty", "--store", store)
     cli(capsys, "append", "--store", store, str(data))
     cli(capsys, "keys", "new", "--out", str(tmp_path / "operator.key"))
     code, out, _ = cli(capsys, "checkpoint", "--store", store, "--operator-key", str(tmp_path / "operator.key"),

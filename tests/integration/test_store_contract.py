@@ -11,6 +11,7 @@ import pytest
 from ledger.core.chain import GENESIS_HASH
 from ledger.core.submission import parse_submission
 from ledger.store import RegistryChangedError, Store, recorders
+from ledger.store.migrations import OpenMode
 from ledger.store.verify import verify_store
 from ledger.write.service import LedgerService
 from tests.harness import CODE, NOW, Ledger
@@ -164,24 +165,26 @@ def test_offsets_and_dead_letters_commit_with_the_events_or_not_at_all(ledger: L
 
 
 def test_workers_starting_together_all_open_the_store(store_url: str) -> None:
-    """Every start re-runs the schema DDL; on PostgreSQL, concurrent DDL must not fail a starting worker (threads
-    with stores of their own stand in for processes: each has its own connections)."""
-    Store(store_url).close()  # the schema exists: what races now is the DDL every start re-runs
+    """Processes creating one store at once, then opening it at once, all succeed and create it once: on
+    PostgreSQL the DDL runs under the schema lock (threads with stores of their own stand in for processes: each
+    has its own connections)."""
     starting = 4
-    barrier = threading.Barrier(starting)
     failures: list[BaseException] = []
 
-    def start() -> None:
+    def start(barrier: threading.Barrier, mode: OpenMode) -> None:
         barrier.wait()
         try:
-            Store(store_url).close()
+            Store(store_url, mode=mode).close()
         except BaseException as e:
             failures.append(e)
 
-    for _ in range(3):
-        threads = [threading.Thread(target=start) for _ in range(starting)]
+    for mode in ("create", "open", "open"):
+        barrier = threading.Barrier(starting)
+        threads = [threading.Thread(target=start, args=(barrier, mode)) for _ in range(starting)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
+    with Store(store_url) as store:
+        assert store.schema_history() == [(1, "created", store.schema_history()[0][2])]
     assert failures == []

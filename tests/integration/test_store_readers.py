@@ -9,6 +9,7 @@ import pytest
 
 from ledger.core.errors import ConflictError, IntegrityError
 from ledger.store import CheckpointRow, RelationRecord
+from ledger.store.tables import SCHEMA_VERSION
 from tests.harness import CODE, Ledger
 
 OTHER = "311031001201800002"  # manufactured only: no registration, no contract
@@ -65,7 +66,8 @@ def test_records_of_types_come_in_code_order_after_a_code(ledger: Ledger) -> Non
 
 def test_checkpoints_and_meta_are_kept_and_read_by_name(ledger: Ledger) -> None:
     book = ledger.store.checkpoints
-    assert book.checkpoints() == [] and book.meta() == {"log_format": "2"}  # a new store records its log format
+    versions = {"schema_version": str(SCHEMA_VERSION), "log_format": "2"}  # stamped when the store was created
+    assert book.checkpoints() == [] and book.meta() == versions
     assert book.add_checkpoint(5, 100, "note-a\n") == 1
     assert book.add_checkpoint(9, 200, "note-b\n") == 2
     book.replace_checkpoint_note(1, "note-a\n\n— cosigned\n")
@@ -79,7 +81,7 @@ def test_checkpoints_and_meta_are_kept_and_read_by_name(ledger: Ledger) -> None:
     with pytest.raises(ConflictError) as raised:
         book.set_meta({"origin": "elsewhere.org/log"})
     assert raised.value.code == "conflict.meta"
-    assert book.meta() == {"log_format": "2", "origin": "example.org/log", "operator_vkey": "vkey"}
+    assert book.meta() == {"origin": "example.org/log", "operator_vkey": "vkey", **versions}
 
 
 def test_merkle_reads_name_leaves_and_refuse_missing_nodes(ledger: Ledger) -> None:

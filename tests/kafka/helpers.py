@@ -45,7 +45,7 @@ def publish_city(bootstrap: str, topic: str, *, elevators: int = 6, seed: int = 
 def ingest(store_url: str, bootstrap: str, topic: str, group: str, **overrides: Any) -> IngestStats:
     """Run a worker in this process until it is caught up and idle."""
     config = IngestConfig(bootstrap, topic, group, exit_when_idle_s=1.0, report_every_s=3600, **overrides)
-    with Store(store_url) as store:
+    with Store(store_url, mode="create") as store:
         return IngestWorker(store, config, signatures=SignatureChecker(2)).run()
 
 

@@ -35,7 +35,7 @@ def test_sigkill_mid_batch_and_restart_leaves_every_event_exactly_once(
     city = publish_city(kafka_bootstrap, topic, elevators=40, seed=9)
     path = tmp_path / "ledger.sqlite"
     url = f"sqlite:///{path}"
-    Store(url).close()
+    Store(url, mode="create").close()
 
     first = worker_process(url, kafka_bootstrap, topic, group, "--batch", "50", "--workers", "0")
     deadline = time.monotonic() + 90

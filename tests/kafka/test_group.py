@@ -58,7 +58,7 @@ def test_two_workers_in_one_group_apply_every_event_once(
 ) -> None:
     topic = new_topic(4)
     group = f"ledger-{topic}"
-    Store(store_url).close()  # create the schema once, before two processes race to
+    Store(store_url, mode="create").close()  # create the schema once, before two processes race to
     workers = [worker_process(store_url, kafka_bootstrap, topic, group, "--batch", "200") for _ in range(2)]
     reports = [_Reports(w) for w in workers]
     try:

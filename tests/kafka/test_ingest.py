@@ -147,7 +147,7 @@ def test_records_another_worker_applied_first_are_not_applied_again(
 
     other = SimpleNamespace(done=False)
     config = IngestConfig(kafka_bootstrap, topic, group, exit_when_idle_s=1.0, report_every_s=3600)
-    with Store(url) as store:
+    with Store(url, mode="create") as store:
         stats = IngestWorker(store, config, report=other_worker_gets_there_first).run()
 
     assert other.done and stats.offset_conflicts >= 1

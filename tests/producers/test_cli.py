@@ -20,6 +20,8 @@ def test_simulate_then_append_as_it_is(tmp_path: Path, capsys: pytest.CaptureFix
     summary = orjson.loads(capsys.readouterr().out)
     truth = orjson.loads((tmp_path / "city.truth.json").read_bytes())
     assert summary["records"] == truth["counts"]["records"] == len(city.read_bytes().splitlines())
+    assert main(["init", "--empty", "--store", f"sqlite:///{tmp_path}/fresh.sqlite"]) == 0
+    capsys.readouterr()
     assert main(["append", str(city), "--store", f"sqlite:///{tmp_path}/fresh.sqlite", "--workers", "0"]) == 0
     outcomes = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(outcomes) == summary["records"] and {o["status"] for o in outcomes} == {"accepted"}

@@ -22,7 +22,7 @@ def _expected_statuses(scenario: Scenario) -> list[str]:
 
 
 def test_ledger_publisher_returns_one_outcome_per_envelope(scenario: Scenario, tmp_path: Any) -> None:
-    with Store(f"sqlite:///{tmp_path}/l.sqlite") as store:
+    with Store(f"sqlite:///{tmp_path}/l.sqlite", mode="create") as store:
         publisher = LedgerPublisher(LedgerService(store), batch_size=50)
         for envelope in scenario.submissions:
             publisher.send(envelope)
@@ -75,7 +75,7 @@ class _Api:
 
 @pytest.fixture
 def api(tmp_path: Any) -> Iterator[tuple[str, _Api]]:
-    store = Store(f"sqlite:///{tmp_path}/http.sqlite")
+    store = Store(f"sqlite:///{tmp_path}/http.sqlite", mode="create")
     state = _Api(LedgerService(store))
     server = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)

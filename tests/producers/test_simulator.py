@@ -54,7 +54,7 @@ def test_output_appends_to_a_fresh_store_refusing_only_the_injected_bad_submissi
                                                      "bypass"}
     assert {b["kind"] for b in truth["bad_submissions"]} == {"forged_signature", "wrong_role", "schema_error"}
 
-    store = Store(f"sqlite:///{tmp_path}/fresh.sqlite")
+    store = Store(f"sqlite:///{tmp_path}/fresh.sqlite", mode="create")
     service = LedgerService(store, signatures=SignatureChecker(2))
     refused: dict[int, str] = {}
     for start in range(0, len(lines), 2000):

@@ -16,7 +16,7 @@ from producers.scenario import ELEVATOR_A, Scenario
 
 @pytest.fixture
 def store(store_url: str, scenario: Scenario) -> Iterator[str]:
-    with Store(store_url) as s:
+    with Store(store_url, mode="create") as s:
         LedgerService(s).append_lines([orjson.dumps(e) for e in scenario.submissions])
     yield store_url
 

@@ -32,7 +32,7 @@ def _accepted(scenario: Scenario) -> list[bytes]:
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    with Store(store_url) as s:
+    with Store(store_url, mode="create") as s:
         yield s
 
 
@@ -62,7 +62,7 @@ def test_same_events_give_identical_views_on_every_backend(store: Store, scenari
     _append(store, lines)
     here = Projections(store)
     here.catch_up()
-    with Store(f"sqlite:///{tmp_path}/other.sqlite") as other_store:
+    with Store(f"sqlite:///{tmp_path}/other.sqlite", mode="create") as other_store:
         _append(other_store, lines)
         other = Projections(other_store)
         other.catch_up()
@@ -161,7 +161,7 @@ def test_back_dated_event_and_correction_refold_the_elevator(city: City) -> None
 
 def test_notification_id_gaps_on_postgresql(pg_url: str, scenario: Scenario) -> None:
     lines = _accepted(scenario)
-    with Store(pg_url) as store:
+    with Store(pg_url, mode="create") as store:
         _append(store, lines[:50])
         views = Projections(store)
         views.catch_up()
@@ -185,7 +185,8 @@ def test_as_of_answers_match_a_replay_cut_at_t(tmp_path: Any, scenario: Scenario
     at = instant_from_text(moment)
     lines = _accepted(scenario)
     cut = [line for line in lines if instant_from_text(orjson.loads(line)["occurred_at"]) <= at]
-    with Store(f"sqlite:///{tmp_path}/full.sqlite") as full, Store(f"sqlite:///{tmp_path}/cut.sqlite") as part:
+    with Store(f"sqlite:///{tmp_path}/full.sqlite", mode="create") as full, \
+            Store(f"sqlite:///{tmp_path}/cut.sqlite", mode="create") as part:
         _append(full, lines)
         _append(part, cut)
         whole = Projections(full, clock=lambda: at)

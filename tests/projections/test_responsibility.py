@@ -25,7 +25,7 @@ def reasons(report: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def test_the_scenario_entrapment(store_url: str, scenario: Scenario) -> None:
-    with Store(store_url) as store:
+    with Store(store_url, mode="create") as store:
         LedgerService(store).append_lines([orjson.dumps(e) for e in scenario.submissions])
         from projections.service import Projections
 

@@ -42,16 +42,32 @@ def test_the_sqlite_ddl_is_the_stored_one() -> None:
         "CREATE TABLE IF NOT EXISTS checkpoints (checkpoint_id BIGINT PRIMARY KEY, tree_size BIGINT NOT NULL, "
         "issued_at BIGINT NOT NULL, note TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ledger_migrations (version INTEGER PRIMARY KEY, summary TEXT NOT NULL, "
+        "applied_at BIGINT NOT NULL)",
     ]
+
+
+def test_a_created_store_is_stamped_with_its_schema_version_and_log_format() -> None:
+    assert SQLITE.stamp_statements() == [
+        "INSERT INTO ledger_meta (name, value) VALUES ('schema_version', '2'), ('log_format', '2') "
+        "ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO ledger_migrations (version, summary, applied_at) VALUES (2, 'created', "
+        "CAST(strftime('%s', 'now') AS INTEGER)) ON CONFLICT (version) DO NOTHING",
+    ]
+    assert POSTGRES.stamp_statements()[1] == (
+        'INSERT INTO "s1".ledger_migrations (version, summary, applied_at) VALUES (2, \'created\', '
+        "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)) ON CONFLICT (version) DO NOTHING"
+    )
 
 
 def test_the_postgresql_ddl_differs_only_in_types_schema_and_clustering() -> None:
     expected = [
-        statement.replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY").replace("BLOB", "BYTEA")
+        statement.replace("position INTEGER PRIMARY KEY", "position BIGINT PRIMARY KEY").replace("BLOB", "BYTEA")
         .replace(" WITHOUT ROWID", "").replace(" ON ledger_index ", ' ON "s1".ledger_index ')
         for statement in SQLITE.create_statements()
     ]
-    for table in ("ledger_index (", "merkle_nodes", "consumer_offsets", "dead_letters", "checkpoints", "ledger_meta"):
+    for table in ("ledger_index (", "merkle_nodes", "consumer_offsets", "dead_letters", "checkpoints", "ledger_meta",
+                  "ledger_migrations"):
         expected = [s.replace(f"EXISTS {table}", f'EXISTS "s1".{table}') for s in expected]
     assert POSTGRES.create_statements() == expected
 
