@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, ProcessRecorder
 from eventsourcing.utils import get_topic
@@ -125,7 +126,7 @@ class Store:
                 raise StoreIOError(f"cannot create a store at {self.url.display()}: directory {directory} does not "
                                    "exist", code="store.io", url=self.url.display())
             return
-        
+
         url = self.url
         try:
             with psycopg.connect(host=url.host, port=url.port, user=url.user or None, password=url.password or None,

@@ -53,7 +53,8 @@ class Step:
 
 def _record_versions(_tables: LedgerTables) -> Sequence[str]:
     # A store that records no log format was written in format 1 (before formats were recorded).
-    return (MIGRATIONS_DDL, "INSERT INTO {meta} (name, value) VALUES ('log_format', '1') ON CONFLICT (name) DO NOTHING")
+    return (MIGRATIONS_DDL,
+            "INSERT INTO {meta} (name, value) VALUES ('log_format', '1') ON CONFLICT (name) DO NOTHING")
 
 
 STEPS: tuple[Step, ...] = (

@@ -14,6 +14,7 @@ import base64
 import os
 import sqlite3
 import stat
+from contextlib import closing
 from pathlib import Path
 
 import orjson
@@ -194,7 +195,7 @@ def scenario_lines() -> bytes:
 def _make_version_zero(path: Path, *, log_format: bool = True) -> None:
     """What a store made before schema versions were recorded looks like: no version, no history — and, before log
     formats were recorded (format 1), no log format either."""
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("DELETE FROM ledger_meta WHERE name = 'schema_version'")
         if not log_format:
             conn.execute("DELETE FROM ledger_meta WHERE name = 'log_format'")

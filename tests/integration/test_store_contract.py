@@ -12,6 +12,7 @@ from ledger.core.chain import GENESIS_HASH
 from ledger.core.submission import parse_submission
 from ledger.store import RegistryChangedError, Store, recorders
 from ledger.store.migrations import OpenMode
+from ledger.store.tables import SCHEMA_VERSION
 from ledger.store.verify import verify_store
 from ledger.write.service import LedgerService
 from tests.harness import CODE, NOW, Ledger
@@ -186,5 +187,5 @@ def test_workers_starting_together_all_open_the_store(store_url: str) -> None:
         for thread in threads:
             thread.join(timeout=60)
     with Store(store_url) as store:
-        assert store.schema_history() == [(1, "created", store.schema_history()[0][2])]
+        assert store.schema_history() == [(SCHEMA_VERSION, "created", store.schema_history()[0][2])]
     assert failures == []
