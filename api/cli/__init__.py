@@ -16,11 +16,12 @@ from api.cli import (
     ledger_commands,
     producer_commands,
     projection_commands,
+    registry_commands,
     serve_commands,
     transparency_commands,
 )
 from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from api.cli.output import print_error
+from api.cli.output import describe_error, print_error
 from ledger.core.errors import ConfigurationError, LedgerError, StoreStateError
 
 __all__ = ["build_parser", "main"]
@@ -32,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="LiftLedger: the signed, hash-chained, transparency-logged lifecycle ledger for elevators.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (ledger_commands, transparency_commands, projection_commands, producer_commands,
-                   serve_commands, demo):
+    for module in (ledger_commands, registry_commands, transparency_commands, projection_commands,
+                   producer_commands, serve_commands, demo):
         module.register(sub)
     return parser
 
@@ -43,10 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except (ConfigurationError, StoreStateError) as e:
-        print_error(f"liftledger: {e.code}: {e.message}")
+        print_error(f"liftledger: {describe_error(e)}")
         return EXIT_USAGE
     except LedgerError as e:
-        print_error(f"liftledger: {e.code}: {e.message}")
+        print_error(f"liftledger: {describe_error(e)}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ledger.store import Store
     from ledger.store.migrations import OpenMode
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "open_store", "store_argument"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "JSON_HELP", "json_argument", "open_store", "store_argument"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a verification failed, a submission was rejected, a lookup found nothing
@@ -23,6 +23,13 @@ def store_argument(parser: argparse.ArgumentParser) -> None:
         "--store", default=None, metavar="URL",
         help=f"sqlite:///PATH or postgresql://HOST:PORT/DB (default: $LIFTLEDGER_STORE or {DEFAULT_STORE})",
     )
+
+
+JSON_HELP = "print JSON instead of text for people (docs/CLI.md: one object, or one per line for record streams)"
+
+
+def json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def open_store(args: argparse.Namespace, mode: OpenMode = "open") -> Store:

@@ -15,8 +15,9 @@ from typing import BinaryIO
 
 import orjson
 
-from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
-from api.cli.output import console, print_error, print_json, print_json_lines, progress_bar
+from api.cli import registry_commands
+from api.cli.common import EXIT_FAILED, EXIT_OK, json_argument, open_store, store_argument
+from api.cli.output import console, describe_error, print_error, print_json, print_json_lines, progress_bar
 from ledger.core.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
 from ledger.core.identifiers import format_instant, uscc_check_char
 
@@ -52,10 +53,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=cmd_keys_new)
+    registry_commands.register_key_commands(keys)
 
-    p = sub.add_parser("sign", help="sign unsigned envelopes (JSON lines on stdin) with a key")
+    p = sub.add_parser("sign", help="check and sign unsigned envelopes (JSON lines on stdin) with a key",
+                       description="Each line is completed (schema, a new UUIDv7 event_id when none is given, "
+                                   "key_id), checked against its type's schema — an error names the line and the "
+                                   "field's JSON path — and signed. Signed envelopes go to stdout as JSON lines.")
     p.add_argument("--key", required=True)
     p.set_defaults(run=cmd_sign)
+
+    p = sub.add_parser("template", help="an unsigned envelope of an event type to fill in and sign (or --list them)",
+                       description="Prints one unsigned envelope (a JSON line) of TYPE recorded by --org at --at, "
+                                   "from the type's example: edit it, or set fields with --set, then pipe it to "
+                                   "`liftledger sign`. --list names every type with the roles that may record it.")
+    p.add_argument("type", nargs="?", metavar="TYPE", help="the event type, e.g. MaintenancePerformed")
+    p.add_argument("--list", action="store_true", help="list every event type, who may record it and where")
+    p.add_argument("--org", default=None, help="the recording organization's 统一社会信用代码")
+    p.add_argument("--role", default=None, help="the role it records in (default: the type's first)")
+    p.add_argument("--code", default=None, metavar="EQUIPMENT_CODE", help="the elevator's 设备代码")
+    p.add_argument("--at", default=None, metavar="T", help="occurred_at, YYYY-MM-DDTHH:MM:SSZ (default: now)")
+    p.add_argument("--person", action="append", default=[], metavar="CERT_NO:ROLE",
+                   help="a person acting (repeatable), e.g. T-0001:worker or DJ-7:inspector")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="sets",
+                   help="set a field to a text value (repeatable), e.g. payload.contract_no=WB-1")
+    p.add_argument("--set-json", action="append", default=[], metavar="PATH=JSON", dest="set_json",
+                   help="set a field to a JSON value (repeatable), e.g. payload.floors=12")
+    json_argument(p)
+    p.set_defaults(run=cmd_template)
 
     p = sub.add_parser("append", help="append signed envelopes from a JSON-lines file (or - for stdin)")
     store_argument(p)
@@ -159,9 +183,8 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 
 def cmd_sign(args: argparse.Namespace) -> int:
     from ledger.adapters.keyfile import load_signing_key
-    from ledger.core.signing import sign_envelope
+    from ledger.core.signing import prepare_envelope, sign_envelope
     from ledger.core.strictjson import parse_strict
-    from ledger.core.submission import parse_submission
 
     key = load_signing_key(args.key)
     failed = False
@@ -171,16 +194,67 @@ def cmd_sign(args: argparse.Namespace) -> int:
                 raise line
             unsigned = parse_strict(line, what="envelope")
             if not isinstance(unsigned, dict):
-                raise SchemaError("an envelope is a JSON object")
-            signed = sign_envelope(unsigned, key)
-            parse_submission(signed)
+                raise SchemaError("an envelope is a JSON object", path="")
+            signed = sign_envelope(prepare_envelope(unsigned, key), key)
         except LedgerError as e:
             failed = True
-            print_error(f"line {number}: {e.code}: {e.message}")
+            print_error(f"line {number}: {describe_error(e)}")
             continue
         sys.stdout.buffer.write(orjson.dumps(signed) + b"\n")
     sys.stdout.buffer.flush()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from producers.templates import event_kinds, template
+
+    if args.list:
+        kinds = event_kinds()
+        if args.json:
+            print_json({"types": [kind.to_dict() for kind in kinds]})
+        else:
+            for kind in kinds:
+                roles = ", ".join(f"{role}" + (f" ({'/'.join(licences)})" if licences else "")
+                                  for role, licences in kind.roles.items())
+                console().print(f"{kind.type:<30} {kind.stream:<9} {roles}")
+        return EXIT_OK
+    if not args.type or not args.org:
+        raise ConfigurationError("give TYPE and --org (or --list)", code="argument.missing")
+    overrides: dict[str, object] = {}
+    for text in args.sets:
+        path, sep, value = text.partition("=")
+        if not sep:
+            raise ConfigurationError(f"--set {text!r}: write PATH=VALUE", code="argument.set")
+        overrides[path] = value
+    for text in args.set_json:
+        path, sep, value = text.partition("=")
+        try:
+            overrides[path] = orjson.loads(value) if sep else None
+        except orjson.JSONDecodeError:
+            raise ConfigurationError(f"--set-json {text!r}: the value is not JSON", code="argument.set") from None
+        if not sep:
+            raise ConfigurationError(f"--set-json {text!r}: write PATH=JSON", code="argument.set")
+    persons = []
+    for text in args.person:
+        cert_no, sep, role = text.rpartition(":")
+        if not sep or not cert_no:
+            raise ConfigurationError(f"--person {text!r}: write CERT_NO:ROLE", code="argument.person")
+        persons.append({"cert_no": cert_no, "role": role})
+    at = int(time.time()) if args.at is None else _instant(args.at)
+    envelope = template(args.type, org=args.org, at=at, role=args.role, equipment_code=args.code, persons=persons,
+                        overrides=overrides)
+    sys.stdout.buffer.write(orjson.dumps(envelope) + b"\n")
+    sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def _instant(text: str) -> int:
+    from ledger.core.identifiers import instant_from_text
+
+    try:
+        return instant_from_text(text)
+    except ValueError:
+        raise ConfigurationError(f"--at {text!r}: use YYYY-MM-DDTHH:MM:SSZ (UTC)", code="argument.time") from None
 
 
 def cmd_append(args: argparse.Namespace) -> int:

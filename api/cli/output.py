@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-__all__ = ["console", "print_error", "print_json", "print_json_lines", "progress_bar"]
+    from ledger.core.errors import LedgerError
+
+__all__ = ["console", "describe_error", "print_error", "print_json", "print_json_lines", "progress_bar"]
 
 
 @cache
@@ -27,6 +29,12 @@ def console() -> Console:
 
     # Wide enough for the tables when the output goes to a file or a CI log rather than a terminal.
     return Console(highlight=False, width=None if Console().is_terminal else 140)
+
+
+def describe_error(error: LedgerError) -> str:
+    """``code: message (at path)``: a schema error names the JSON path of the field it is about."""
+    path = getattr(error, "path", "") or error.details.get("path", "")
+    return f"{error.code}: {error.message}" + (f" (at {path})" if path else "")
 
 
 def print_error(text: str) -> None:

@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--platform-key", type=Path, default=None,
                    help="the platform's key file: public reports are signed with it (or $LIFTLEDGER_PLATFORM_KEY)")
     p.add_argument("--platform-org", default=None, help="the platform's 统一社会信用代码 (platform_96333)")
+    p.add_argument("--registry-key", type=Path, default=None,
+                   help="a regulator key with which the server signs registry acts its regulator tokens ask for "
+                        "(POST /v1/registry/…; or $LIFTLEDGER_REGISTRY_KEY)")
     p.add_argument("--witness-key", type=Path, default=None, help="run a C2SP witness with this key file")
     p.add_argument("--witness-name", default=None, help="the witness's key name, e.g. regulator.example/witness")
     p.add_argument("--witness-state", type=Path, default=None, help="the witness's state directory")
@@ -71,6 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(
         store=args.store, platform_key=args.platform_key, platform_org=args.platform_org,
+        registry_key=args.registry_key,
         witness_key=args.witness_key, witness_name=args.witness_name, witness_state=args.witness_state,
         witness_logs=tuple(args.witness_log) if args.witness_log else None,
         projection_follow_s=args.projection_follow, public_url=args.public_url,

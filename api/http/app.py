@@ -16,7 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.errors import install_error_handlers
-from api.http.routers import elevators, insurers, pages, producers, public, regulators, transparency
+from api.http.routers import elevators, insurers, pages, producers, public, registry, regulators, transparency
 from api.http.services import Services
 from api.http.settings import Settings
 
@@ -55,8 +55,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = FastAPI(title=settings.title, version=API_VERSION, description=_DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     install_error_handlers(app)
-    for router in (producers.router, elevators.router, regulators.router, insurers.router, transparency.router,
-                   transparency.witness_router, public.router):
+    for router in (producers.router, registry.router, elevators.router, regulators.router, insurers.router,
+                   transparency.router, transparency.witness_router, public.router):
         app.include_router(router)
 
     app.include_router(pages.router)

@@ -27,6 +27,8 @@ __all__ = [
     "EventPublic",
     "InspectionSummary",
     "OrgRef",
+    "OrganizationPage",
+    "OrganizationPublic",
     "OutcomePublic",
     "PageOf",
     "PolicyPublic",
@@ -34,6 +36,7 @@ __all__ = [
     "ProofBundle",
     "PublicSummary",
     "RecordCheckPublic",
+    "RegisteredKeyPublic",
     "ReportCreate",
     "ReportReceiptPublic",
     "RescueInfo",
@@ -257,3 +260,52 @@ class PageOf(BaseModel):
 
 class AlertPage(PageOf):
     at: str
+
+
+class RegisteredKeyPublic(BaseModel):
+    """A registered signing key and whether it can sign now."""
+
+    key_id: str
+    org: str
+    public_key: str = Field(description="Ed25519 public key, base64")
+    valid_from: str
+    valid_until: str | None = None
+    revoked_at: str | None = None
+    device: str | None = Field(default=None, description="the IoT terminal it may sign as")
+    state: Literal["active", "not_yet_valid", "expired", "revoked"]
+
+
+class ValidityPublic(BaseModel):
+    valid_from: str
+    valid_until: str
+    valid_now: bool
+    revoked_at: str | None = None
+
+
+class LicencePublic(ValidityPublic):
+    licence_no: str
+    kind: str
+
+
+class CertificatePublic(ValidityPublic):
+    cert_no: str
+    category: str
+
+
+class OrganizationPublic(BaseModel):
+    """A registered organization (docs/API.md "The registry")."""
+
+    org: str = Field(description="统一社会信用代码")
+    name: str
+    roles: list[str]
+    district: str | None = None
+    maker_code: str | None = None
+    licences: list[LicencePublic]
+    keys: list[RegisteredKeyPublic]
+    certificates: list[CertificatePublic]
+    active_keys: int
+
+
+class OrganizationPage(BaseModel):
+    organizations: list[OrganizationPublic]
+    total: int

@@ -29,6 +29,9 @@ class Settings:
     # by this organization, which must be registered as platform_96333.
     platform_key: Path | None = None
     platform_org: str | None = None
+    # The registry desk: a regulator's key with which the server signs registry acts asked for by that regulator's
+    # tokens (POST /v1/registry/…); unset, those acts answer 503 registry.no_key.
+    registry_key: Path | None = None
     # The C2SP witness this server runs at POST /add-checkpoint (all three, or none).
     witness_key: Path | None = None
     witness_name: str | None = None
@@ -86,7 +89,8 @@ def _flag(raw: str) -> bool:
 
 
 _ENV_FIELDS: dict[str, Any] = {
-    "store": str, "platform_key": Path, "platform_org": str, "witness_key": Path, "witness_name": str,
+    "store": str, "platform_key": Path, "platform_org": str, "registry_key": Path, "witness_key": Path,
+    "witness_name": str,
     "witness_state": Path, "witness_logs": _split, "report_limit": int, "report_window_s": int,
     "max_body_bytes": int, "max_batch": int, "projection_follow_s": float,
     "projection_sync_limit": int, "trust_forwarded_for": _flag,

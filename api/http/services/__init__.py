@@ -16,9 +16,11 @@ from api.http.services.context import LedgerContext
 from api.http.services.pages import PageService
 from api.http.services.provenance import ProvenanceService
 from api.http.services.public import PublicService
+from api.http.services.registry import RegistryService
 from api.http.services.submissions import SubmissionService
 from api.http.services.transparency import TransparencyService
 from api.http.settings import Settings
+from ledger.core.keys import SigningKey
 from ledger.store import Store
 
 __all__ = ["Services"]
@@ -35,6 +37,7 @@ class Services:
     transparency: TransparencyService
     public: PublicService
     pages: PageService
+    registry: RegistryService
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
@@ -54,8 +57,15 @@ class Services:
             transparency=TransparencyService(ctx, settings),
             public=PublicService(ctx, access, analytics, settings),
             pages=PageService(ctx, access, analytics, provenance),
+            registry=RegistryService(ctx, _desk_key(settings)),
         )
 
     def close(self) -> None:
         self.analytics.close()
         self.ctx.close()
+
+
+def _desk_key(settings: Settings) -> SigningKey | None:
+    from ledger.adapters.keyfile import load_signing_key
+
+    return None if settings.registry_key is None else load_signing_key(settings.registry_key)
