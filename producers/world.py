@@ -15,7 +15,7 @@ from ledger.core.identifiers import format_instant, instant_from_text, uscc_chec
 from ledger.core.keys import SigningKey
 from producers.client import Producer
 
-__all__ = ["Org", "World", "make_uscc"]
+__all__ = ["ExistingRegulator", "Org", "World", "make_uscc"]
 
 _LICENCE_FOR_ROLE = {
     "manufacturer": ("manufacture", "modification"),
@@ -57,14 +57,33 @@ class Org:
         return [{"cert_no": certs[(offset + i) % len(certs)], "role": role} for i in range(count)]
 
 
+@dataclass(frozen=True)
+class ExistingRegulator:
+    """The regulator of a ledger that already exists (made by ``liftledger init``): the world signs its registry
+    with this key and records no genesis of its own, so its events append to that ledger."""
+
+    org: str
+    name: str
+    key: SigningKey
+
+
 class World:
-    def __init__(self, seed: int = 0, *, start: str = "2015-01-01T00:00:00Z", region: str = "310000") -> None:
+    def __init__(self, seed: int = 0, *, start: str = "2015-01-01T00:00:00Z", region: str = "310000",
+                 regulator: ExistingRegulator | None = None) -> None:
         self.seed = seed
         self.start = instant_from_text(start)
         self.region = region
         self.events: list[dict[str, Any]] = []
         self.orgs: dict[str, Org] = {}
         self._serial = 0
+        if regulator is not None:
+            self._serial = 2  # the serials a regulator of its own would have used: the cast keeps its codes
+            self.regulator = Org(regulator.org, regulator.name, ("regulator",), regulator.key, district="全市")
+            self.regulator.producers["regulator"] = Producer.seeded(regulator.org, "regulator", regulator.key,
+                                                                    self.seed * 1_000_003 + 2)
+            self.orgs[regulator.org] = self.regulator
+            self.regulator_producer = self.regulator.as_("regulator")
+            return
         self.regulator = self._new_org("市场监督管理局", ("regulator",), district="全市")
         self.regulator_producer = self.regulator.as_("regulator")
         key = self.regulator.key

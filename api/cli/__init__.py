@@ -3,6 +3,9 @@
 Building the parser imports no heavy dependency: each command imports what it needs when it runs, so ``--help``
 starts at once and the offline verifiers (``verify-passport``, ``verify-proof``) need only the core dependencies
 (checked by tests/e2e/test_light_cli.py).
+
+Every command takes ``--json`` (docs/CLI.md): text for people without it; with it one JSON document, or JSON lines
+for the commands that stream records, and errors on stderr as ``{"error": {"code", "message", "details"}}``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from api import API_VERSION
 from api.cli import (
     demo,
     ledger_commands,
@@ -20,34 +24,75 @@ from api.cli import (
     serve_commands,
     transparency_commands,
 )
-from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from api.cli.output import describe_error, print_error
+from api.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, json_argument
+from api.cli.output import describe_error, error_json, print_error
 from ledger.core.errors import ConfigurationError, LedgerError, StoreStateError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "leaf_parsers", "main", "version_line"]
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, the API's and the record schema's (read when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kw: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version of liftledger, its HTTP API and its record schema, and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(version_line() + "\n")
+        parser.exit()
+
+
+def version_line() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ledger.core.schema import SCHEMA_VERSION
+
+    try:
+        installed = version("liftledger")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        installed = "unknown"
+    return f"liftledger {installed} (HTTP API {API_VERSION}, record schema {SCHEMA_VERSION})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liftledger",
-        description="LiftLedger: the signed, hash-chained, transparency-logged lifecycle ledger for elevators.",
+        description="LiftLedger: the signed, hash-chained, transparency-logged lifecycle ledger for elevators. "
+                    "docs/TUTORIAL.md goes from `init` to a verified maintenance record; docs/CLI.md lists every "
+                    "command.",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (ledger_commands, registry_commands, transparency_commands, projection_commands,
                    producer_commands, serve_commands, demo):
         module.register(sub)
+    for command in leaf_parsers(parser):
+        if not any("--json" in action.option_strings for action in command._actions):
+            json_argument(command)
     return parser
+
+
+def leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser of a command that runs (``liftledger keys new``, not ``liftledger keys``)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += leaf_parsers(child) if child.get_default("run") is None else [child]
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
     try:
         return int(args.run(args))
     except (ConfigurationError, StoreStateError) as e:
-        print_error(f"liftledger: {describe_error(e)}")
+        print_error(error_json(e) if as_json else f"liftledger: {describe_error(e)}")
         return EXIT_USAGE
     except LedgerError as e:
-        print_error(f"liftledger: {describe_error(e)}")
+        print_error(error_json(e) if as_json else f"liftledger: {describe_error(e)}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

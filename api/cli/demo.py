@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_argument(p)
     p.add_argument("--workdir", default=None, help="keep the demo's files here (default: a temporary directory)")
     p.add_argument("--elevators", type=int, default=2000, help="the simulated city's size")
-    p.add_argument("--years", type=int, default=3)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--years", type=int, default=3, help="the simulated window in years")
+    p.add_argument("--seed", type=int, default=1, help="the simulation's seed (same seed, same city)")
     p.add_argument("--scripted", action="store_true",
                    help="instead of a city, the scripted two-elevator story with its refused submissions (seconds)")
     p.set_defaults(run=cmd_demo)

@@ -17,7 +17,7 @@ import orjson
 
 from api.cli import registry_commands
 from api.cli.common import EXIT_FAILED, EXIT_OK, json_argument, open_store, store_argument
-from api.cli.output import console, describe_error, print_error, print_json, print_json_lines, progress_bar
+from api.cli.output import console, describe_error, emit, print_error, print_json, print_json_lines, progress_bar
 from ledger.core.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
 from ledger.core.identifiers import format_instant, uscc_check_char
 
@@ -25,7 +25,8 @@ __all__ = ["register"]
 
 _BATCH = 2000
 DEFAULT_REGULATOR_ORG = "11310000MB0000001" + uscc_check_char("11310000MB0000001")
-GENESIS_VALID_FROM = "2000-01-01T00:00:00Z"
+# Early enough to back-fill the history of elevators in service, and the simulator's registry (1990).
+GENESIS_VALID_FROM = "1990-01-01T00:00:00Z"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--regulator-key-out", default="regulator.key", help="where to write the regulator key (0600)")
     p.add_argument("--operator-key-out", default="operator.key", help="where to write the log operator's key")
     p.add_argument("--regulator-org", default=DEFAULT_REGULATOR_ORG, help="the regulator's 统一社会信用代码")
-    p.add_argument("--regulator-name", default="市场监督管理局")
+    p.add_argument("--regulator-name", default="市场监督管理局", help="the regulator's registered name")
     p.add_argument("--origin", default=None, help="the transparency log's origin line (default: from the key)")
     p.add_argument("--valid-from", default=GENESIS_VALID_FROM,
                    help="from when the genesis key may sign (early enough to back-fill existing elevators' records)")
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     keys = sub.add_parser("keys", help="key management").add_subparsers(dest="keys_command", required=True)
     p = keys.add_parser("new", help="write a new Ed25519 key file and print its public key")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="the key file to write (PKCS#8 PEM, mode 0600)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=cmd_keys_new)
     registry_commands.register_key_commands(keys)
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Each line is completed (schema, a new UUIDv7 event_id when none is given, "
                                    "key_id), checked against its type's schema — an error names the line and the "
                                    "field's JSON path — and signed. Signed envelopes go to stdout as JSON lines.")
-    p.add_argument("--key", required=True)
+    p.add_argument("--key", required=True, help="the signing organization's key file")
     p.set_defaults(run=cmd_sign)
 
     p = sub.add_parser("template", help="an unsigned envelope of an event type to fill in and sign (or --list them)",
@@ -83,7 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("append", help="append signed envelopes from a JSON-lines file (or - for stdin)")
     store_argument(p)
-    p.add_argument("file")
+    p.add_argument("file", help="signed envelopes, one JSON object per line (- for stdin)")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
     p.add_argument("--workers", type=int, default=2,
                    help="processes that check signatures while batches are parsed and decided (0: inline)")
@@ -102,7 +103,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_argument(p)
     p.add_argument("--no-signatures", action="store_true", help="chains and Merkle log only")
     p.add_argument("--workers", type=int, default=2, help="processes (independent elevators verify in parallel)")
-    p.add_argument("--json", action="store_true")
+    json_argument(p)
     p.set_defaults(run=cmd_verify)
 
 
@@ -138,14 +139,15 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise outcome.error
         log = TransparencyLog(store)
         log.adopt_operator(operator, args.origin)
-        print_json({
+        created = {
             "store": store.url.display(), "regulator_org": args.regulator_org,
             "regulator_key_id": regulator.key_id, "regulator_public_key": regulator.public.base64,
             "regulator_key_file": str(Path(args.regulator_key_out)),
             "operator_key_id": operator.key_id, "operator_public_key": operator.public.base64,
             "log_origin": log.origin, "operator_vkey": log.operator.vkey(),
             "operator_key_file": str(Path(args.operator_key_out)), "genesis": outcome.to_dict(),
-        })
+        }
+    emit(args, created, _init_text(created, args.regulator_name))
     return EXIT_OK
 
 
@@ -171,13 +173,26 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _init_text(created: dict[str, object], regulator_name: str) -> str:
+    return f"""Created a ledger in {created['store']}
+  regulator  {created['regulator_org']} {regulator_name}: its key is {created['regulator_key_file']} (keep it safe)
+  log        {created['log_origin']}: the operator's key is {created['operator_key_file']}
+The log operator's verifier key — hand it to whoever verifies proofs and passports (`liftledger log-key` prints it):
+  {created['operator_vkey']}
+Next: each organization makes its key (`liftledger keys new --out org.key`), the regulator registers it
+(`liftledger orgs register --key {created['regulator_key_file']} …`); docs/TUTORIAL.md walks through it.
+"""
+
+
 def cmd_keys_new(args: argparse.Namespace) -> int:
     from ledger.adapters.keyfile import write_signing_key
     from ledger.core.keys import SigningKey
 
     key = SigningKey.generate()
     write_signing_key(key, args.out, overwrite=args.force)
-    print_json({"key_file": args.out, "key_id": key.key_id, "public_key": key.public.base64})
+    emit(args, {"key_file": args.out, "key_id": key.key_id, "public_key": key.public.base64},
+         f"wrote {args.out} (keep it: it signs for your organization)\nkey id      {key.key_id}\n"
+         f"public key  {key.public.base64}   ← the registry needs this, never the file")
     return EXIT_OK
 
 

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
     from ledger.core.errors import LedgerError
 
-__all__ = ["console", "describe_error", "print_error", "print_json", "print_json_lines", "progress_bar"]
+__all__ = ["console", "describe_error", "emit", "error_json", "key_values", "print_error", "print_json",
+           "print_json_lines", "progress_bar"]
 
 
 @cache
@@ -41,6 +42,38 @@ def print_error(text: str) -> None:
     """One line on stderr, as is (no markup: a message may well contain brackets)."""
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
+
+
+def emit(args: Any, data: Any, text: Any = None) -> None:
+    """One answer, by the --json convention (docs/CLI.md): ``data`` as one JSON document with ``--json``; else
+    ``text`` for people (a string or a rich renderable), or ``data`` as aligned ``name  value`` lines."""
+    if getattr(args, "json", False):
+        print_json(data)
+    elif text is None:
+        sys.stdout.write(key_values(data))
+        sys.stdout.flush()
+    elif isinstance(text, str):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    else:
+        console().print(text)
+
+
+def key_values(data: Any) -> str:
+    """A JSON object as ``name  value`` lines, nested values in compact JSON (plain text: no rich needed)."""
+    if not isinstance(data, dict):
+        return orjson.dumps(data).decode() + "\n"
+    width = max((len(str(k)) for k in data), default=0)
+    lines = []
+    for name, value in data.items():
+        shown = value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        lines.append(f"{str(name).replace('_', ' '):<{width}}  {shown}")
+    return "\n".join(lines) + "\n"
+
+
+def error_json(error: LedgerError) -> str:
+    """The error as the HTTP API's body: ``{"error": {"code", "message", "details"?}}``."""
+    return orjson.dumps({"error": error.to_dict()}).decode()
 
 
 def print_json(value: Any) -> None:

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
-from api.cli.output import print_error, print_json, progress_bar
+from api.cli.output import emit, print_error, progress_bar
 from ledger.core.errors import ConfigurationError, SchemaError
 from ledger.core.identifiers import format_instant
 
 if TYPE_CHECKING:
     from producers.iot import Terminal
     from producers.simulator import CityConfig, GroundTruth
+    from producers.world import ExistingRegulator
 
 __all__ = ["register"]
 
@@ -49,9 +50,9 @@ def _register_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     # Options left out (None) keep the simulator's defaults (producers/simulator/config.py).
     p = sub.add_parser("simulate",
                        help="generate a synthetic city's signed lifecycle events (deterministic per seed)")
-    p.add_argument("--elevators", type=int)
-    p.add_argument("--years", type=int)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--elevators", type=int, help="how many elevators the city has (default 2000)")
+    p.add_argument("--years", type=int, help="how many years the window covers (default 3)")
+    p.add_argument("--seed", type=int, help="the seed: the same seed and options give the same bytes")
     p.add_argument("--end", help="the window's end date (exclusive), YYYY-MM-DD")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="write JSON lines here (- for stdout)")
@@ -67,6 +68,11 @@ def _register_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.add_argument("--part-substitution-rate", type=float, help="share of replacements with non-OEM parts")
     p.add_argument("--bypass-rate", type=float, help="share of monitored units with a bypassed safety circuit")
     p.add_argument("--iot-share", type=float, help="share of elevators with an IoT terminal")
+    p.add_argument("--regulator-key", metavar="KEYFILE", default=None,
+                   help="sign the registry with this regulator key (the one `liftledger init` wrote), so the output "
+                        "appends to that store; default: a regulator of the simulation's own, with its genesis")
+    p.add_argument("--regulator-org", default=None,
+                   help="the regulator's 统一社会信用代码 with --regulator-key (default: init's)")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
     p.set_defaults(run=cmd_simulate)
 
@@ -107,16 +113,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from producers.simulator.run import simulate_to_file, truth_path_for
 
     config = city_config(args)
+    regulator = _existing_regulator(args)
     show = args.progress or sys.stderr.isatty()
     with progress_bar("simulating", None, enabled=show) as bar:
         def progress(now: int, records: int, start: int, end: int) -> None:
             bar.update(completed=max(0, min(now, end) - start) // 86400, total=(end - start) // 86400)
         if args.kafka:
-            truth = _simulate_to_kafka(args, config, progress)
+            truth = _simulate_to_kafka(args, config, progress, regulator)
             truth_path = Path(args.truth or f"{args.topic}.truth.json")
         else:
             out = sys.stdout.buffer if args.out == "-" else args.out
-            truth = simulate_to_file(config, out, progress=progress)
+            truth = simulate_to_file(config, out, progress=progress, regulator=regulator)
             truth_path = Path(args.truth) if args.truth else truth_path_for(
                 "simulated.jsonl" if args.out == "-" else args.out)
     truth.write(truth_path)
@@ -125,12 +132,26 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.out == "-":
         print_error(orjson.dumps(summary).decode())
     else:
-        print_json(summary)
+        emit(args, summary)
     return EXIT_OK
 
 
+def _existing_regulator(args: argparse.Namespace) -> ExistingRegulator | None:
+    from api.cli.ledger_commands import DEFAULT_REGULATOR_ORG
+    from ledger.adapters.keyfile import load_signing_key
+    from producers.world import ExistingRegulator
+
+    if args.regulator_key is None:
+        if args.regulator_org is not None:
+            raise ConfigurationError("--regulator-org goes with --regulator-key", code="argument.conflict")
+        return None
+    return ExistingRegulator(args.regulator_org or DEFAULT_REGULATOR_ORG, "市场监督管理局",
+                             load_signing_key(args.regulator_key))
+
+
 def _simulate_to_kafka(args: argparse.Namespace, config: CityConfig,
-                       progress: Callable[[int, int, int, int], None]) -> GroundTruth:
+                       progress: Callable[[int, int, int, int], None],
+                       regulator: ExistingRegulator | None) -> GroundTruth:
     from producers.publish import KafkaPublisher, ensure_topic
     from producers.simulator.run import simulate_to_kafka
 
@@ -138,7 +159,7 @@ def _simulate_to_kafka(args: argparse.Namespace, config: CityConfig,
         raise ConfigurationError("--kafka needs --topic")
     ensure_topic(args.kafka, args.topic, args.partitions)
     with KafkaPublisher(args.kafka, args.topic) as publisher:
-        return simulate_to_kafka(config, publisher, progress=progress)
+        return simulate_to_kafka(config, publisher, progress=progress, regulator=regulator)
 
 
 # --- ingest --------------------------------------------------------------------------------------------------
@@ -149,7 +170,7 @@ def _register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p = sub.add_parser("ingest", help="consume signed events from Kafka into the ledger (a consumer-group member)")
     store_argument(p)
     p.add_argument("--kafka", required=True, metavar="HOST:PORT", help="bootstrap servers (comma-separated)")
-    p.add_argument("--topic", required=True)
+    p.add_argument("--topic", required=True, help="the topic producers publish to")
     p.add_argument("--group", required=True, help="consumer group: workers in one group share the partitions")
     dlq = p.add_mutually_exclusive_group()
     dlq.add_argument("--dlq-topic", help="dead-letter topic (default: <topic>.dlq)")
@@ -157,13 +178,14 @@ def _register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--batch", type=int, help="records per batch (one transaction)")
     p.add_argument("--workers", type=int, default=2,
                    help="processes that check signatures while batches are fetched, parsed and decided (0: inline)")
-    p.add_argument("--session-timeout-ms", type=int)
-    p.add_argument("--max-poll-interval-ms", type=int)
+    p.add_argument("--session-timeout-ms", type=int, help="the consumer group's session timeout")
+    p.add_argument("--max-poll-interval-ms", type=int,
+                   help="the longest pause between polls before the group reassigns")
     p.add_argument("--report-every", type=float, metavar="SECONDS",
                    help="report throughput and lag (JSON lines on stderr) this often")
     p.add_argument("--exit-when-idle", type=float, metavar="SECONDS",
                    help="stop once caught up and idle this long (default: run until SIGTERM)")
-    p.add_argument("--client-id")
+    p.add_argument("--client-id", help="this worker's Kafka client id (default: from the host and process)")
     p.set_defaults(run=cmd_ingest)
 
 
@@ -187,7 +209,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-    print_json({"store": store.url.display(), **stats.to_dict()})
+    emit(args, {"store": store.url.display(), **stats.to_dict()})
     return EXIT_OK
 
 

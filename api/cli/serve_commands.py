@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.cli.common import EXIT_OK, open_store, store_argument
-from api.cli.output import console, print_json
+from api.cli.common import EXIT_OK, json_argument, open_store, store_argument
+from api.cli.output import console, emit, print_json
 from ledger.core.identifiers import format_instant
 from ledger.core.vocabulary import ROLE_LABELS
 
@@ -26,8 +26,8 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the HTTP API and web pages (FastAPI on uvicorn)")
     store_argument(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    p.add_argument("--port", type=int, default=8000, help="the port to listen on")
     p.add_argument("--platform-key", type=Path, default=None,
                    help="the platform's key file: public reports are signed with it (or $LIFTLEDGER_PLATFORM_KEY)")
     p.add_argument("--platform-org", default=None, help="the platform's 统一社会信用代码 (platform_96333)")
@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "(or $LIFTLEDGER_PUBLIC_URL; default: the requesting address)")
     p.add_argument("--projection-follow", type=float, default=1.0, metavar="SECONDS",
                    help="keep the projections current every SECONDS (0: only when read)")
-    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                   help="the least severe log records written")
     p.set_defaults(run=cmd_serve)
 
     tokens = sub.add_parser("tokens", help="API tokens of organizations (stored hashed in the store)")
@@ -52,17 +53,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = tsub.add_parser("issue", help="issue a token for an organization in one role; printed once")
     store_argument(p)
     p.add_argument("--org", required=True, help="the organization's 统一社会信用代码")
-    p.add_argument("--role", required=True, choices=tuple(ROLE_LABELS))  # api.http.auth.ROLES, without FastAPI
+    p.add_argument("--role", required=True, choices=tuple(ROLE_LABELS), metavar="ROLE",  # api.http.auth.ROLES
+                   help="the role the token acts in; the organization must be registered in it")
     p.add_argument("--label", default="", help="a note: who holds it, what for")
     p.set_defaults(run=cmd_tokens_issue)
     p = tsub.add_parser("revoke", help="revoke a token by its id (tok_…); effective on the next request")
     store_argument(p)
-    p.add_argument("token_id")
+    p.add_argument("token_id", help="the token's id (tok_…), as `tokens list` shows it")
     p.set_defaults(run=cmd_tokens_revoke)
     p = tsub.add_parser("list", help="every token (ids, organizations, roles; never the token texts)")
     store_argument(p)
-    p.add_argument("--org", default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--org", default=None, help="only this organization's tokens")
+    json_argument(p)
     p.set_defaults(run=cmd_tokens_list)
 
 
@@ -95,15 +97,17 @@ def _access(args: argparse.Namespace) -> Iterator[AccessService]:
 def cmd_tokens_issue(args: argparse.Namespace) -> int:
     with _access(args) as access:
         issued = access.issue_token(args.org, args.role, args.label)
-    print_json({"token": issued.token, **issued.record.to_dict(),
-                "note": "store the token now: only its hash is kept"})
+    note = "store the token now: only its hash is kept"
+    emit(args, {"token": issued.token, **issued.record.to_dict(), "note": note},
+         f"{issued.token}\n(token {issued.record.token_id} for {args.org} as {args.role}; store it now: only its "
+         "hash is kept)")
     return EXIT_OK
 
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     with _access(args) as access:
         record = access.revoke_token(args.token_id)
-    print_json(record.to_dict())
+    emit(args, record.to_dict())
     return EXIT_OK
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from api.cli.common import EXIT_FAILED, EXIT_OK, open_store, store_argument
-from api.cli.output import console, print_json, print_json_lines
+from api.cli.common import EXIT_FAILED, EXIT_OK, json_argument, open_store, store_argument
+from api.cli.output import console, emit, print_json, print_json_lines
 from ledger.core.errors import ConfigurationError, IntegrityError, LedgerError, NotFoundError
 from ledger.core.identifiers import format_instant
 
@@ -37,12 +37,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--every", type=float, default=None, metavar="SECONDS",
                    help="keep running: each round checkpoints the log if it grew and collects cosignatures "
                         "(JSON lines on stdout) until SIGTERM")
-    p.add_argument("--json", action="store_true")
+    json_argument(p)
     p.set_defaults(run=cmd_checkpoint)
+
+    p = sub.add_parser("log-key",
+                       help="the log operator's verifier key: what proofs and passports are checked against")
+    store_argument(p)
+    json_argument(p)
+    p.set_defaults(run=cmd_log_key)
 
     p = sub.add_parser("checkpoints", help="every checkpoint issued, with its witnesses")
     store_argument(p)
-    p.add_argument("--json", action="store_true")
+    json_argument(p)
     p.set_defaults(run=cmd_checkpoints)
 
     p = sub.add_parser("witness-request", help="the tlog-witness add-checkpoint body for the latest checkpoint")
@@ -58,12 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     witness = sub.add_parser("witness", help="run a witness: verify and cosign checkpoints")
     wsub = witness.add_subparsers(dest="witness_command", required=True)
-    p = wsub.add_parser("new-key", help="a witness key file; prints its verifier key")
-    p.add_argument("--out", required=True)
+    p = wsub.add_parser("new-key", help="a witness key file; prints its verifier key (the line a log is given)")
+    p.add_argument("--out", required=True, help="the key file to write (mode 0600)")
     p.add_argument("--name", required=True, help="the witness's key name, e.g. regulator.example/witness")
     p.set_defaults(run=cmd_witness_new_key)
     p = wsub.add_parser("cosign", help="answer an add-checkpoint request (stdin or FILE) with a cosignature")
-    p.add_argument("request", nargs="?", default="-")
+    p.add_argument("request", nargs="?", default="-", help="the add-checkpoint request (default: stdin)")
     p.add_argument("--key", required=True, help="the witness's key file")
     p.add_argument("--name", required=True, help="the witness's key name")
     p.add_argument("--state", required=True, help="the witness's state directory")
@@ -74,13 +80,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     psub = prove.add_subparsers(dest="prove_command", required=True)
     p = psub.add_parser("inclusion", help="prove an event is in the log")
     store_argument(p)
-    p.add_argument("event_id")
+    p.add_argument("event_id", help="the event's id")
     p.add_argument("--size", type=int, default=None, help="tree size (default: the latest checkpoint's)")
     p.set_defaults(run=cmd_prove_inclusion)
     p = psub.add_parser("consistency", help="prove the log of size NEW extends the log of size OLD")
     store_argument(p)
-    p.add_argument("old", type=int)
-    p.add_argument("new", type=int)
+    p.add_argument("old", type=int, help="the smaller tree size")
+    p.add_argument("new", type=int, help="the larger tree size")
     p.set_defaults(run=cmd_prove_consistency)
 
     p = sub.add_parser("verify-proof", help="verify a proof file offline against the operator's signed checkpoint")
@@ -88,21 +94,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--trust", required=True, metavar="VKEY",
                    help="the log operator's verifier key: a proof is only as good as the checkpoint it is bound to")
     p.add_argument("--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key")
-    p.add_argument("--min-witnesses", type=int, default=0)
+    p.add_argument("--min-witnesses", type=int, default=0, help="how many of the --witness keys must have cosigned")
     p.set_defaults(run=cmd_verify_proof)
 
     p = sub.add_parser("passport", help="export an elevator's self-contained, offline-verifiable passport")
     store_argument(p)
-    p.add_argument("equipment_code")
-    p.add_argument("--out", required=True)
+    p.add_argument("equipment_code", help="设备代码 of the elevator")
+    p.add_argument("--out", required=True, help="where to write the passport (JSON)")
     p.set_defaults(run=cmd_passport)
 
     p = sub.add_parser("verify-passport", help="verify a passport offline: no store, no network")
-    p.add_argument("file")
+    p.add_argument("file", help="the file to verify (- for stdin)")
     p.add_argument("--trust", required=True, metavar="VKEY", help="the log operator's verifier key")
     p.add_argument("--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key")
-    p.add_argument("--min-witnesses", type=int, default=0)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--min-witnesses", type=int, default=0, help="how many of the --witness keys must have cosigned")
+    json_argument(p)
     p.set_defaults(run=cmd_verify_passport)
 
 
@@ -160,6 +166,16 @@ def _latest_or_none(log: TransparencyLog) -> IssuedCheckpoint | None:
         return None
 
 
+def cmd_log_key(args: argparse.Namespace) -> int:
+    from ledger.store.transparency import TransparencyLog
+
+    with open_store(args) as store:
+        log = TransparencyLog(store)
+        found = {"origin": log.origin, "vkey": log.operator.vkey(), "tree_size": store.tree.tree_size()}
+    emit(args, found, found["vkey"])
+    return EXIT_OK
+
+
 def cmd_checkpoints(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -214,7 +230,8 @@ def cmd_witness_new_key(args: argparse.Namespace) -> int:
 
     key = SigningKey.generate()
     write_signing_key(key, args.out)
-    print_json({"key_file": args.out, "name": args.name, "vkey": WitnessSigner(args.name, key.private).vkey()})
+    vkey = WitnessSigner(args.name, key.private).vkey()
+    emit(args, {"key_file": args.out, "name": args.name, "vkey": vkey}, vkey)  # the line to hand to the log
     return EXIT_OK
 
 
@@ -270,9 +287,11 @@ def cmd_verify_proof(args: argparse.Namespace) -> int:
     checkpoint = open_checkpoint(document["checkpoint"], NoteVerifier.from_vkey(args.trust), witnesses=witnesses,
                                  min_witnesses=args.min_witnesses).checkpoint
     verify_proof(proof, checkpoint=checkpoint)
-    print_json({"ok": True, "type": document["proof"]["type"], "verified": "against the operator's signed checkpoint",
+    verified = {"ok": True, "type": document["proof"]["type"], "verified": "against the operator's signed checkpoint",
                 "checkpoint": {"origin": checkpoint.origin, "size": checkpoint.size,
-                               "root_hash": checkpoint.root_hash.hex()}})
+                               "root_hash": checkpoint.root_hash.hex()}}
+    emit(args, verified, f"OK: the {verified['type']} proof verifies against the operator's signed checkpoint of "
+                         f"{checkpoint.origin} at size {checkpoint.size}")
     return EXIT_OK
 
 
@@ -282,7 +301,7 @@ def cmd_passport(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         passport = build_passport(store, args.equipment_code)
     Path(args.out).write_bytes(orjson.dumps(passport, option=orjson.OPT_INDENT_2) + b"\n")
-    print_json({"passport": args.out, "equipment_code": args.equipment_code, "events": len(passport["events"]),
+    emit(args, {"passport": args.out, "equipment_code": args.equipment_code, "events": len(passport["events"]),
                 "registry_records": len(passport["registry"]), "bytes": Path(args.out).stat().st_size})
     return EXIT_OK
 

@@ -15,12 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import API_VERSION
 from api.http.errors import install_error_handlers
 from api.http.routers import elevators, insurers, pages, producers, public, registry, regulators, transparency
 from api.http.services import Services
 from api.http.settings import Settings
 
-__all__ = ["API_VERSION", "PageHeaders", "create_app"]
+__all__ = ["PageHeaders", "create_app"]
 
 _PAGE_HEADERS = {
     # The pages run no script and load nothing from elsewhere.
@@ -30,7 +31,6 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-API_VERSION = "1.0.0"
 
 _DESCRIPTION = """\
 LiftLedger's HTTP API: the signed, hash-chained, transparency-logged lifecycle ledger for elevators (一梯一档).

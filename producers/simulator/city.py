@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from producers.simulator.config import CityConfig
-from producers.world import Org, World
+from producers.world import ExistingRegulator, Org, World
 
 __all__ = [
     "CYCLE_DAYS", "DISTRICTS", "City", "Crew", "District", "Slot", "build_city", "maintainer_count", "market_shares",
@@ -115,9 +115,11 @@ class City:
     crew_weights: list[float]
 
 
-def build_city(config: CityConfig, expected_units: dict[int, int], rng: random.Random) -> City:
-    """Register the cast; ``expected_units`` says how many elevators each maintainer will start with."""
-    world = World(config.seed, start=config.world_start, region=config.region)
+def build_city(config: CityConfig, expected_units: dict[int, int], rng: random.Random,
+               regulator: ExistingRegulator | None = None) -> City:
+    """Register the cast; ``expected_units`` says how many elevators each maintainer will start with. With
+    ``regulator``, the registry is signed by an existing ledger's regulator (no genesis of its own)."""
+    world = World(config.seed, start=config.world_start, region=config.region, regulator=regulator)
     makers = [world.organization(name, ("manufacturer", "installer"), maker_code=code, people=4, licence_years=70)
               for name, code in _MAKERS[:config.manufacturers]]
     crews = _crews(config, world, expected_units)

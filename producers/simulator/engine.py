@@ -24,6 +24,7 @@ from producers.simulator.context import Sim, SimRecord
 from producers.simulator.inject import BadInjector
 from producers.simulator.timeline import DAY, YEAR, day_from_text, day_of, day_text, local_instant, year_of
 from producers.simulator.unit import Unit
+from producers.world import ExistingRegulator
 
 __all__ = ["Simulation", "window"]
 
@@ -61,12 +62,12 @@ class _Draw:
 
 
 class Simulation:
-    def __init__(self, config: CityConfig) -> None:
+    def __init__(self, config: CityConfig, *, regulator: ExistingRegulator | None = None) -> None:
         self.config = config
         self.start, self.end = window(config)
         draws = [_draw(config, index) for index in range(config.elevators)]
         counts = Counter(d.crew for d in draws if d.installed_at < self.start)
-        self.city = build_city(config, dict(counts), random.Random(f"{config.seed}:city-build"))
+        self.city = build_city(config, dict(counts), random.Random(f"{config.seed}:city-build"), regulator)
         self.sim = Sim(config, self.city, self.start, self.end)
         self.sim.injector = BadInjector(config.bad, self.city)
         self.units = _units(config, self.city, draws)

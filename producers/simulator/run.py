@@ -14,6 +14,7 @@ from producers.publish.kafka import KafkaPublisher
 from producers.simulator.config import CityConfig
 from producers.simulator.engine import Simulation
 from producers.simulator.truth import GroundTruth
+from producers.world import ExistingRegulator
 
 __all__ = ["Progress", "simulate_to_file", "simulate_to_kafka", "truth_path_for"]
 
@@ -29,9 +30,10 @@ def truth_path_for(out: str | Path) -> Path:
 
 
 def simulate_to_file(config: CityConfig, out: str | Path | BinaryIO, *, progress: Progress | None = None,
-                     buffer_records: int = 2000) -> GroundTruth:
-    """Write every record as one JSON line; returns the ground truth (the caller decides where it goes)."""
-    simulation = Simulation(config)
+                     buffer_records: int = 2000, regulator: ExistingRegulator | None = None) -> GroundTruth:
+    """Write every record as one JSON line; returns the ground truth (the caller decides where it goes).
+    With ``regulator`` the city's registry is signed for an existing ledger (producers.world.ExistingRegulator)."""
+    simulation = Simulation(config, regulator=regulator)
     with ExitStack() as opened:  # a file named here is closed here; a handle given stays the caller's
         handle = opened.enter_context(open(out, "wb")) if isinstance(out, str | Path) else out
         chunk: list[bytes] = []
@@ -49,10 +51,10 @@ def simulate_to_file(config: CityConfig, out: str | Path | BinaryIO, *, progress
     return simulation.truth
 
 
-def simulate_to_kafka(config: CityConfig, publisher: KafkaPublisher, *,
-                      progress: Progress | None = None) -> GroundTruth:
+def simulate_to_kafka(config: CityConfig, publisher: KafkaPublisher, *, progress: Progress | None = None,
+                      regulator: ExistingRegulator | None = None) -> GroundTruth:
     """Publish every record along its route (registry broadcast, elevators keyed by 设备代码), then flush."""
-    simulation = Simulation(config)
+    simulation = Simulation(config, regulator=regulator)
     for count, record in enumerate(simulation.records(), start=1):
         publisher.send_routed(record.value, record.route)
         if progress is not None and count % _REPORT_EVERY == 0:

@@ -117,7 +117,8 @@ def test_tokens_cli_issue_list_revoke(api: ApiWorld, capsys: pytest.CaptureFixtu
     import json
 
     org = api.orgs["other_insurer"].org
-    assert cli(["tokens", "issue", "--store", api.url, "--org", org, "--role", "insurer", "--label", "cli"]) == 0
+    assert cli(["tokens", "issue", "--store", api.url, "--org", org, "--role", "insurer", "--label", "cli",
+                "--json"]) == 0
     issued = json.loads(capsys.readouterr().out)
     assert issued["token"].startswith("llt_") and issued["org"] == org
     assert api.client.get("/v1/me", headers={"Authorization": f"Bearer {issued['token']}"}).status_code == 200

@@ -45,7 +45,7 @@ def test_init_creates_keys_and_genesis(tmp_path: Path, capsys: pytest.CaptureFix
     store = f"sqlite:///{tmp_path}/l.sqlite"
     reg, op = tmp_path / "reg.key", tmp_path / "op.key"
     code, out, _ = run(capsys, "init", "--store", store, "--regulator-key-out", str(reg),
-                       "--operator-key-out", str(op))
+                       "--operator-key-out", str(op), "--json")
     assert code == 0
     summary = orjson.loads(out)
     assert summary["genesis"]["status"] == "accepted" and summary["genesis"]["seq"] == 1
@@ -58,7 +58,7 @@ def test_init_creates_keys_and_genesis(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_keys_new_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     key = tmp_path / "k.key"
-    code, out, _ = run(capsys, "keys", "new", "--out", str(key))
+    code, out, _ = run(capsys, "keys", "new", "--out", str(key), "--json")
     assert code == 0 and len(orjson.loads(out)["key_id"]) == 32
     assert run(capsys, "keys", "new", "--out", str(key))[0] == 2
     assert run(capsys, "keys", "new", "--out", str(key), "--force")[0] == 0
@@ -69,7 +69,7 @@ def test_sign_then_append_then_events(tmp_path: Path, capsys: pytest.CaptureFixt
     store = f"sqlite:///{tmp_path}/l.sqlite"
     reg = tmp_path / "reg.key"
     _, out, _ = run(capsys, "init", "--store", store, "--regulator-key-out", str(reg),
-                    "--operator-key-out", str(tmp_path / "op.key"))
+                    "--operator-key-out", str(tmp_path / "op.key"), "--json")
     regulator_org = orjson.loads(out)["regulator_org"]
     unsigned = {"event_id": "01900000-0000-7000-8000-000000000abc", "type": "OrganizationRegistered",
                 "occurred_at": "2024-01-01T00:00:00Z", "actor": {"org": regulator_org, "role": "regulator"},

@@ -92,7 +92,8 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     cli("keys", "new", "--out", str(tmp / "operator.key"))
     issued = orjson.loads(cli("checkpoint", "--store", store, "--operator-key", str(tmp / "operator.key"), "--json"))
     operator = issued["operator_vkey"]
-    witness = orjson.loads(cli("witness", "new-key", "--out", str(tmp / "w.key"), "--name", "insurer.example/w"))
+    witness = orjson.loads(cli("witness", "new-key", "--out", str(tmp / "w.key"), "--name", "insurer.example/w",
+                               "--json"))
     (tmp / "request").write_text(cli("witness-request", "--store", store, "--old", "0"))
     witness_key = ("--key", str(tmp / "w.key"), "--name", "insurer.example/w", "--state", str(tmp / "ws"))
     (tmp / "cosignature").write_text(cli("witness", "cosign", str(tmp / "request"), *witness_key, "--log", operator))
@@ -198,7 +199,7 @@ def test_verify_passport_refusals_with_core_dependencies_only(tmp_path: Path, ar
 
 def test_verify_proof_with_core_dependencies_only(tmp_path: Path, artifacts: Artifacts) -> None:
     for proof, kind in ((artifacts.inclusion, "inclusion"), (artifacts.consistency, "consistency")):
-        run = light(tmp_path, "verify-proof", str(proof), "--trust", artifacts.operator)
+        run = light(tmp_path, "verify-proof", str(proof), "--trust", artifacts.operator, "--json")
         assert_light(run)
         assert run.code == 0, run.err
         summary = orjson.loads(run.out)

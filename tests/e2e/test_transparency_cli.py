@@ -33,7 +33,8 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
     assert code == 0
     first = orjson.loads(out)
     operator = first["operator_vkey"]
-    _, out, _ = cli(capsys, "witness", "new-key", "--out", str(tmp_path / "w.key"), "--name", "insurer.example/w")
+    _, out, _ = cli(capsys, "witness", "new-key", "--out", str(tmp_path / "w.key"), "--name", "insurer.example/w",
+                    "--json")
     witness = orjson.loads(out)["vkey"]
     witness_args = ["--key", str(tmp_path / "w.key"), "--name", "insurer.example/w", "--state", str(tmp_path / "ws"),
                     "--log", operator]

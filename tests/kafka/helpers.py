@@ -78,6 +78,6 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20)
 def worker_process(store_url: str, bootstrap: str, topic: str, group: str, *extra: str) -> subprocess.Popen[bytes]:
     """``liftledger ingest`` as a real process (so that it can be killed for real)."""
     argv = [sys.executable, "-m", "api.cli", "ingest", "--kafka", bootstrap, "--topic", topic, "--group", group,
-            "--store", store_url, "--report-every", "0.5", *extra]
+            "--store", store_url, "--report-every", "0.5", "--json", *extra]
     return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})

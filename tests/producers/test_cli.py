@@ -16,7 +16,7 @@ from producers.iot import terminal_message
 def test_simulate_then_append_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     city = tmp_path / "city.jsonl"
     assert main(["simulate", "--elevators", "5", "--years", "1", "--seed", "2", "--bad-rate", "0",
-                 "--out", str(city)]) == 0
+                 "--out", str(city), "--json"]) == 0
     summary = orjson.loads(capsys.readouterr().out)
     truth = orjson.loads((tmp_path / "city.truth.json").read_bytes())
     assert summary["records"] == truth["counts"]["records"] == len(city.read_bytes().splitlines())

@@ -11,7 +11,6 @@ envelope was accepted, 207 with one outcome per envelope when any was refused.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -154,7 +153,7 @@ def get_key(services: ServicesDep, principal: PrincipalDep, key_id: KeyIdPath) -
 def _act(services: Services, principal: Principal, at: str | None,
          build: Callable[[RegistryDesk, int], list[dict[str, Any]]]) -> JSON:
     desk = services.registry.desk(org=principal.org)
-    when = _instant(at, "at") if at else int(time.time())
+    when = _instant(at, "at") if at else services.ctx.now()
     try:
         envelopes = build(desk, when)
     except SchemaError as e:
