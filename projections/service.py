@@ -57,7 +57,7 @@ from projections.reports.quality import Entrapment, Fault, QualityInputs, Unit, 
 from projections.reports.responsibility import INCIDENT_TYPES, Situation, assess, incident_subject
 from projections.reports.signals import FaultSighting, duplicate_evidence, post_replacement, worker_signals
 from projections.views.alerts import ALERTS, RULES, AlertsView
-from projections.views.dossier import DOSSIER, DossierView, dossier_facts, render_dossier
+from projections.views.dossier import DOSSIER, DossierView, directory_row, dossier_facts, render_dossier
 from projections.views.fleet import (
     INCIDENTS,
     KPI_INSPECTIONS,
@@ -190,6 +190,14 @@ class Projections:
         facts: dict[str, Any] = orjson.loads(orjson.dumps(dossier_facts(st)))
         return facts
 
+    def directory(self, at: int | None = None) -> list[dict[str, Any]]:
+        """Every elevator in 设备代码 order as lists of elevators show it (projections.views.dossier.directory_row),
+        as of ``at`` (default now; the ``occurred_at`` clock)."""
+        at = self.now() if at is None else at
+        names = self.names()
+        return [directory_row(orjson.loads(body), at, names, self.config)
+                for body in self.db.values(DOSSIER, "body", "code IS NOT NULL ORDER BY code")]
+
     # --- alerts ----------------------------------------------------------------------------------------------
 
     def alerts(self, *, open_only: bool = False, code: str | None = None, at: int | None = None,
@@ -210,6 +218,18 @@ class Projections:
             out += [a for a in self._fault_p90(at) if code is None or a["equipment_code"] == code]
         out.sort(key=lambda a: (a["equipment_code"], a["opened_at"], a["rule"], a["key"]))
         return out
+
+    def awaiting_countersignature(self, at: int | None = None) -> list[dict[str, Any]]:
+        """Maintenance records made by ``at`` that the user unit had not countersigned at ``at``: overdue when
+        the rule's days have passed (rule F5.countersign open), else still due (``due_at`` ahead)."""
+        at = self.now() if at is None else at
+        grace = self.config.countersign_days * DAY_S
+        rows = self.db.select(ALERTS, "rule = 'F5.countersign' AND opened_at - ? <= ? AND "
+                                      "(closed_at IS NULL OR closed_at > ?)", (grace, at, at))
+        return [{"equipment_code": row.code, "maintenance_event": row.key,
+                 "maintainer": orjson.loads(row.detail).get("maintainer"),
+                 "visit_at": format_instant(row.opened_at - grace), "due_at": format_instant(row.opened_at),
+                 "overdue": row.opened_at <= at} for row in sorted(rows, key=lambda r: (r.opened_at, r.code))]
 
     def _require_elevator(self, code: str) -> None:
         if not self.db.values(DOSSIER, "code", "code = ?", (code,)):
@@ -379,6 +399,38 @@ class Projections:
             p["claims"] = [c for c in claims if c["policy_no"] == p["policy_no"]]
         return {"equipment_code": code, "at": format_instant(at), "policies": policies, "claims": claims,
                 "premium": self._premium(code, at, claims)}
+
+    def claim_list(self, at: int | None = None, insurer: str | None = None) -> list[dict[str, Any]]:
+        """Every claim filed by ``at`` (default now), of one insurer or all; a settlement after ``at`` is not yet
+        known then, so such a claim reads as open (``outcome`` None)."""
+        at = self.now() if at is None else at
+        where, params = "filed_at <= ?", list[Any]([at])
+        if insurer is not None:
+            where += " AND insurer = ?"
+            params.append(insurer)
+        out = []
+        for row in self.db.select(CLAIMS, where, params):
+            claim = _claim_json(row)
+            if row.settled_at is not None and row.settled_at > at:
+                claim.update(outcome=None, paid_fen=None, settled_at=None, liability_finding=None)
+            out.append(claim)
+        return out
+
+    def policy_list(self, at: int | None = None, insurer: str | None = None) -> list[dict[str, Any]]:
+        """The policies in force at ``at`` (their period covers its day in China), of one insurer or all."""
+        at = self.now() if at is None else at
+        today = local_day(at).isoformat()
+        where, params = "period_start <= ? AND period_end >= ?", list[Any]([today, today])
+        if insurer is not None:
+            where += " AND insurer = ?"
+            params.append(insurer)
+        return [_policy_json(row) for row in self.db.select(POLICIES, where, params)]
+
+    def premium(self, code: str, at: int | None = None) -> dict[str, Any]:
+        """One elevator's premium coefficient and its factors at ``at``."""
+        at = self.now() if at is None else at
+        claims = [_claim_json(r) for r in self.db.select(CLAIMS, "code = ? AND filed_at <= ?", (code, at))]
+        return self._premium(code, at, claims)
 
     def policy(self, policy_no: str) -> list[dict[str, Any]]:
         """A policy by number (across elevators), with its claims."""

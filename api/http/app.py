@@ -17,7 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import API_VERSION
 from api.http.errors import install_error_handlers
-from api.http.routers import elevators, insurers, pages, producers, public, registry, regulators, transparency
+from api.http.routers import (
+    console,
+    elevators,
+    insurers,
+    pages,
+    producers,
+    public,
+    registry,
+    regulators,
+    transparency,
+)
 from api.http.services import Services
 from api.http.settings import Settings
 
@@ -60,6 +70,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(router)
 
     app.include_router(pages.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.add_middleware(PageHeaders)
 

@@ -11,11 +11,14 @@ from ledger.core.vocabulary import CAUSE_LABELS, ROLE_LABELS, TIER_LABELS
 __all__ = [
     "CATEGORY_LABELS",
     "CAUSE_LABELS",
+    "CLAIM_OUTCOME_LABELS",
     "EVENT_LABELS",
     "INSPECTION_STATUS_LABELS",
     "ROLE_LABELS",
+    "SEVERITY_LABELS",
     "STATUS_LABELS",
     "TIER_LABELS",
+    "factor_basis",
     "label",
 ]
 
@@ -53,3 +56,33 @@ def label(table: dict[str, str], key: str | None) -> str:
     if key is None:
         return "—"
     return table.get(key, key)
+
+
+SEVERITY_LABELS: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
+CLAIM_OUTCOME_LABELS: dict[str, str] = {"paid": "已赔付", "denied": "拒赔", "withdrawn": "撤回", "open": "处理中"}
+_GRADE_SOURCES = {"published": "监管公布", "computed": "按指标测算", "none": "无评级"}
+
+
+def factor_basis(factor: dict[str, object]) -> str:
+    """What a premium factor rests on, as a sentence (never ``age_years=26.68``)."""
+    basis = factor.get("basis")
+    b: dict[str, object] = basis if isinstance(basis, dict) else {}
+    name = factor.get("factor")
+    if name == "age":
+        age = b.get("age_years")
+        if age is None:
+            return "梯龄未知"
+        return f"梯龄 {float(str(age)):.1f} 年 (超过 {b.get('threshold_years')} 年上浮)"
+    if name == "maintainer":
+        who = b.get("name") or b.get("maintainer") or "无在保维保单位"
+        grade = b.get("grade")
+        source = _GRADE_SOURCES.get(str(b.get("grade_source")), "")
+        return f"{who}: 信用等级 {grade} ({source})" if grade else f"{who}: 无信用等级"
+    if name == "claims":
+        return f"近 {b.get('window_years')} 年理赔 {b.get('claims_in_window')} 次"
+    if name == "iot_fault_rate":
+        rate, fleet, ratio = b.get("faults_per_unit_year"), b.get("fleet_faults_per_unit_year"), b.get("ratio")
+        if rate is None:
+            return "无物联网故障数据"
+        return f"年均故障 {rate} 次, 全市平均 {fleet} 次" + (f" (为平均的 {ratio} 倍)" if ratio is not None else "")
+    return ""

@@ -18,15 +18,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
-from ledger.core.identifiers import format_instant
+from ledger.core.identifiers import format_instant, instant_from_text
 from ledger.core.maintenance_items import TIER_ITEMS
 from ledger.core.schema.lifecycle import MAJOR_COMPONENTS
-from projections.config import Thresholds
+from projections.config import DAY_S, Thresholds
 from projections.framework.context import ContractFact, ElevatorContext
 from projections.framework.events import (
     EventRef,
@@ -41,7 +41,8 @@ from projections.framework.events import (
 from projections.framework.runner import ElevatorFoldView, FoldState
 from projections.framework.storage import Json, Table
 
-__all__ = ["DOSSIER", "DossierRow", "DossierState", "DossierView", "dossier_facts", "render_dossier"]
+__all__ = ["DOSSIER", "DossierRow", "DossierState", "DossierView", "directory_row", "dossier_facts",
+           "render_dossier"]
 
 
 class DossierRow(NamedTuple):
@@ -542,6 +543,44 @@ def _refs(value: Any) -> Any:
     if isinstance(value, list):
         return [_refs(v) for v in value]
     return value
+
+
+def directory_row(facts: Mapping[str, Any], at: int, names: Mapping[str, str],
+                  config: Thresholds) -> dict[str, Any]:
+    """One elevator as a list of elevators shows it and is searched by, at instant ``at`` (the ``occurred_at``
+    clock, like the dossier): its codes (设备代码, 注册代码, 使用登记证编号, 救援识别码), where it is, who is
+    responsible for it, its status and age, and its maintenance rhythm — the last visit and when the next is due."""
+    ctx = facts["context"]
+    today = local_day(at)
+    registration = facts["registrations"][-1] if facts["registrations"] else {}
+    active = [c for c in facts["contracts"] if day(c["start"]) <= today <= day(c["last_day"])]
+    contract = max(active, key=lambda c: c["start"]) if active else None
+    visits = [v for v in facts["maintenance"]["recent"] if instant_from_text(v["ended_at"]) <= at]
+    last_visit = instant_from_text(visits[-1]["ended_at"]) if visits else None
+    interval = (contract["interval_days"] if contract and contract["interval_days"] else
+                config.maintenance_interval_days)
+    started = ctx["use_start"] or ctx["registered_at"]
+    return {
+        "equipment_code": facts["code"],
+        "registration_no": registration.get("registration_no"),
+        "registration_code": facts["identity"].get("registration_code"),
+        "rescue_code": registration.get("rescue_code"),
+        "district": ctx["district"], "address": registration.get("address"),
+        "site_category": ctx["site_category"],
+        "user_unit": ctx["user_unit"], "user_unit_name": names.get(ctx["user_unit"] or ""),
+        "maintainer": contract["maintainer"] if contract else None,
+        "maintainer_name": names.get(contract["maintainer"]) if contract else None,
+        "contract_no": contract["contract_no"] if contract else None,
+        "manufacturer": ctx["manufacturer"], "manufacturer_name": names.get(ctx["manufacturer"] or ""),
+        "model": facts["identity"].get("model"),
+        "status": _status_at(ctx, at),
+        "in_service_since": format_day(local_day(started)) if started else None,
+        "age_years": round((at - started) / (365.25 * DAY_S), 1) if started and started <= at else None,
+        "last_visit_at": format_instant(last_visit) if last_visit else None,
+        "next_visit_due": format_day(local_day(last_visit) + timedelta(days=interval))
+        if last_visit and contract else None,
+        "visits": len(visits),
+    }
 
 
 def _status_at(ctx: Mapping[str, Any], at: int) -> str:

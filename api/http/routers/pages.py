@@ -19,7 +19,15 @@ from fastapi.templating import Jinja2Templates
 
 from api.http.deps import COOKIE, BodyDep, ClientDep, PrincipalDep, ServicesDep
 from api.http.errors import AuthenticationError, RequestError, status_for
-from api.http.labels import CATEGORY_LABELS, INSPECTION_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS, label
+from api.http.labels import (
+    CATEGORY_LABELS,
+    INSPECTION_STATUS_LABELS,
+    ROLE_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    factor_basis,
+    label,
+)
 from api.http.routers.elevators import CodePath
 from api.http.services import Services
 from ledger.core.errors import LedgerError
@@ -27,7 +35,7 @@ from ledger.core.errors import LedgerError
 __all__ = ["TEMPLATES", "router"]
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-_HOME_FOR_ROLE = {"regulator": "/dashboard", "insurer": "/insurer"}
+_HOME_FOR_ROLE = {"regulator": "/dashboard", "insurer": "/insurer", "maintainer": "/maintainer"}
 _HEADINGS = {401: "请先登录", 403: "无权查看", 404: "未找到", 409: "与已记录的状态冲突", 429: "请求过于频繁"}
 
 
@@ -39,16 +47,33 @@ def _yuan(fen: int | None) -> str:
     return "—" if fen is None else f"{fen / 100:,.2f}"
 
 
-def _basis(basis: dict[str, Any] | None) -> str:
-    """A premium factor's basis in one line (lists of evidence shown by their count)."""
-    if not basis:
-        return ""
-    return ", ".join(f"{k}={len(v) if isinstance(v, list) else ('—' if v is None else v)}" for k, v in basis.items())
+def _local_time(text: str | None) -> str:
+    """A UTC instant as China local time, ``YYYY-MM-DD HH:MM`` ("—" for none)."""
+    if not text:
+        return "—"
+    from api.http.export import Column, cell_value
+
+    return str(cell_value(Column("t", "", "instant"), {"t": text}))
+
+
+def _pretty(value: Any, indent: bool = True) -> str:
+    """JSON as people read it: Chinese as is, indented."""
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+
+
+def _keep_as_of(request: Request, joiner: str = "?") -> str:
+    """``?as_of=…`` (or ``&as_of=…``) when the page was asked as of a chosen day, so links keep it."""
+    chosen = request.query_params.get("as_of")
+    return f"{joiner}as_of={quote(chosen)}" if chosen else ""
 
 
 TEMPLATES.env.globals.update(
     role_label=lambda key: label(ROLE_LABELS, key), status_label=lambda key: label(STATUS_LABELS, key),
-    inspection_label=lambda key: label(INSPECTION_STATUS_LABELS, key), party=_party, yuan=_yuan, basis=_basis,
+    inspection_label=lambda key: label(INSPECTION_STATUS_LABELS, key), party=_party, yuan=_yuan,
+    factor_basis=factor_basis, local_time=_local_time, severity_label=lambda key: label(SEVERITY_LABELS, key),
+    pretty=_pretty, keep_as_of=_keep_as_of,
 )
 
 
@@ -134,25 +159,16 @@ def logout() -> Response:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, services: ServicesDep, principal: PrincipalDep) -> HTMLResponse:
     services.access.require_role(principal, "regulator")
-    return render(request, "dashboard.html", principal=principal, view=services.pages.dashboard())
-
-
-@router.get("/elevators", response_class=HTMLResponse)
-def elevators(request: Request, services: ServicesDep, principal: PrincipalDep, after: str = "") -> HTMLResponse:
-    codes = services.access.visible_elevators(principal, after[:18], 101)
-    return render(request, "elevators.html", principal=principal, codes=codes[:100],
-                  next_after=codes[99] if len(codes) > 100 else None)
+    as_of = services.console.as_of(request.query_params.get("as_of"))
+    return render(request, "dashboard.html", principal=principal, view=services.pages.dashboard(as_of.at),
+                  as_of=as_of)
 
 
 @router.get("/elevators/{code}", response_class=HTMLResponse)
 def elevator(request: Request, services: ServicesDep, principal: PrincipalDep, code: CodePath) -> HTMLResponse:
-    return render(request, "elevator.html", principal=principal, view=services.pages.elevator(principal, code))
-
-
-@router.get("/insurer", response_class=HTMLResponse)
-def insurer(request: Request, services: ServicesDep, principal: PrincipalDep) -> HTMLResponse:
-    services.access.require_role(principal, "insurer", "regulator")
-    return render(request, "insurer.html", principal=principal, view=services.pages.insurer(principal))
+    as_of = services.console.as_of(request.query_params.get("as_of"))
+    return render(request, "elevator.html", principal=principal, as_of=as_of,
+                  view=services.pages.elevator(principal, code, None if as_of.latest else as_of.at))
 
 
 @router.get("/public/lookup")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from api.http.services.access import AccessService
 from api.http.services.analytics import AnalyticsService
+from api.http.services.console import ConsoleService
 from api.http.services.context import LedgerContext
 from api.http.services.pages import PageService
 from api.http.services.provenance import ProvenanceService
@@ -38,6 +39,7 @@ class Services:
     public: PublicService
     pages: PageService
     registry: RegistryService
+    console: ConsoleService
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
@@ -58,6 +60,7 @@ class Services:
             public=PublicService(ctx, access, analytics, settings),
             pages=PageService(ctx, access, analytics, provenance),
             registry=RegistryService(ctx, _desk_key(settings)),
+            console=ConsoleService(ctx, access, analytics),
         )
 
     def close(self) -> None:

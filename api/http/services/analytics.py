@@ -114,10 +114,11 @@ class AnalyticsService:
                              for name, t in self.config.kpi_targets.items()}
         return result
 
-    def kpi_series(self, months: int, district: str | None = None) -> dict[str, Any]:
-        """The city-wide roll-up row of each of the last ``months`` months with activity (for charts)."""
+    def kpi_series(self, months: int, district: str | None = None, until: str | None = None) -> dict[str, Any]:
+        """The city-wide roll-up row of each of the last ``months`` months with activity, up to the month
+        ``until`` (YYYY-MM; default all), for charts."""
         projections = self.current()  # caught up once for the whole series
-        chosen = _asked(projections.months)[-months:]
+        chosen = [m for m in _asked(projections.months) if until is None or m <= until][-months:]
         rows = []
         for month in chosen:
             table = _asked(partial(projections.kpis, month, district))

@@ -14,7 +14,7 @@ from typing import Any
 
 from api.http.auth import Principal
 from api.http.charts import Bar, Point, bar_chart, line_chart
-from api.http.labels import EVENT_LABELS, ROLE_LABELS, label
+from api.http.labels import EVENT_LABELS, factor_basis, label
 from api.http.services.access import AccessService, ElevatorRows
 from api.http.services.analytics import AnalyticsService, paginate
 from api.http.services.context import LedgerContext
@@ -43,13 +43,15 @@ class PageService:
 
     # --- the regulator's dashboard ----------------------------------------------------------------------------
 
-    def dashboard(self, months: int = 12) -> dict[str, Any]:
-        series = self.analytics.kpi_series(months)
-        open_alerts = self.analytics.alerts(open_only=True, code=None, rule=None, severity=None, at=None, offset=0,
+    def dashboard(self, at: int, months: int = 12) -> dict[str, Any]:
+        """The regulator's overview as of ``at``: KPIs month by month up to its month, what is open then."""
+        series = self.analytics.kpi_series(months, until=format_instant(at)[:7])
+        open_alerts = self.analytics.alerts(open_only=True, code=None, rule=None, severity=None, at=at, offset=0,
                                             limit=10**6)
-        alerts = {"at": open_alerts["at"], **paginate(open_alerts["items"], 0, 15)}
-        fraud = self.analytics.fraud(code=None, rule=None, at=None, since=None, offset=0, limit=10)
-        credit = self.analytics.credit(None)
+        newest = sorted(open_alerts["items"], key=lambda a: (a["opened_at"], a["equipment_code"]), reverse=True)
+        alerts = {"at": open_alerts["at"], **paginate(newest, 0, 10)}
+        fraud = self.analytics.fraud(code=None, rule=None, at=at, since=None, offset=0, limit=10)
+        credit = self.analytics.credit(at)
         rated = [m for m in credit["maintainers"] if m["grade"] is not None]
         worst = sorted(rated, key=lambda m: (m["score"], m["org"]))[:5]
         return {
@@ -57,6 +59,7 @@ class PageService:
             "months": [m["month"] for m in series["months"]],
             "alerts": alerts,
             "alert_rules": _count_by(open_alerts["items"], "label"),
+            "alert_severity": _count_by(open_alerts["items"], "severity"),
             "fraud": fraud,
             "worst": worst,
             "worst_chart": bar_chart("维保单位信用得分 (最低五家)", [
@@ -85,26 +88,33 @@ class PageService:
 
     # --- an elevator -----------------------------------------------------------------------------------------
 
-    def elevator(self, principal: Principal, code: str) -> dict[str, Any]:
+    def elevator(self, principal: Principal, code: str, at: int | None = None) -> dict[str, Any]:
+        """An elevator as of ``at`` (default now): its dossier, and its records up to then, newest first, each
+        with what it says, who signed it and whether it verifies."""
         rows = self.access.elevator_rows(principal, code)
-        dossier = self.analytics.dossier(code)
+        dossier = self.analytics.dossier(code, at)
         checks = self.provenance.checks(rows)
         by_seq = {r["seq"]: r for r in checks["records"]}
         names = self.ctx.names()
         timeline = []
-        for row in sorted((stored.row for stored in rows), key=lambda row: (row.occurred_at, row.seq), reverse=True):
+        shown = [stored for stored in rows if at is None or stored.row.occurred_at <= at]
+        for row, record in sorted(shown, key=lambda s: (s.row.occurred_at, s.row.seq), reverse=True):
             check = by_seq[row.seq]
             timeline.append({
                 "seq": row.seq, "event_id": row.event_id, "type": row.type, "label": label(EVENT_LABELS, row.type),
                 "date": local_date(row.occurred_at).isoformat(), "at": format_instant(row.occurred_at),
                 "signer": names.get(row.org, row.org), "org": row.org, "hash": row.hash.hex(),
                 "verified": check["verified"], "problem": check["problem"], "incident": row.type in _INCIDENTS,
+                "summary": record_summary(record),
             })
+        claims = self.analytics.claims(code, at) if principal.role in ("insurer", "regulator") else None
         return {
             "code": code, "dossier": dossier, "timeline": timeline, "verification": checks,
             "responsibility": self._responsibility(principal, rows),
-            "alerts": self._alerts(principal, code),
-            "claims": self.analytics.claims(code, None) if principal.role in ("insurer", "regulator") else None,
+            "alerts": self._alerts(principal, code, at),
+            "claims": claims,
+            "premium": None if claims is None else [{**f, "basis_text": factor_basis(f)}
+                                                   for f in claims["premium"]["factors"]],
         }
 
     def _responsibility(self, principal: Principal, rows: ElevatorRows) -> list[dict[str, Any]] | None:
@@ -121,27 +131,12 @@ class PageService:
                         "date": local_date(row.occurred_at).isoformat(), "findings": found.get("findings", [])[:6]})
         return out
 
-    def _alerts(self, principal: Principal, code: str) -> list[dict[str, Any]] | None:
-        if not principal.is_regulator:
+    def _alerts(self, principal: Principal, code: str, at: int | None) -> list[dict[str, Any]] | None:
+        if principal.role not in ("regulator", "maintainer", "user_unit"):
             return None
-        page = self.analytics.alerts(open_only=True, code=code, rule=None, severity=None, at=None, offset=0, limit=50)
+        page = self.analytics.alerts(open_only=True, code=code, rule=None, severity=None, at=at, offset=0, limit=50)
         items: list[dict[str, Any]] = page["items"]
         return items
-
-    # --- the insurer -----------------------------------------------------------------------------------------
-
-    def insurer(self, principal: Principal, limit: int = 50) -> dict[str, Any]:
-        codes = self.access.visible_elevators(principal, "", limit)
-        elevators = []
-        for code in codes:
-            history = self.analytics.claims(code, None)
-            paid = sum(c["paid_fen"] or 0 for c in history["claims"])
-            elevators.append({"code": code, "history": history, "paid_fen": paid,
-                              "premium_chart": bar_chart("保费系数构成", [
-                                  Bar(f["label"], float(f["value"]), "", float(f["value"]) <= 1.0)
-                                  for f in history["premium"]["factors"]
-                              ], maximum=2.0)})
-        return {"elevators": elevators, "role_label": label(ROLE_LABELS, principal.role)}
 
 
 def _count_by(items: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
@@ -149,3 +144,20 @@ def _count_by(items: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
     for item in items:
         counts[item[key]] = counts.get(item[key], 0) + 1
     return [(value, counts[value]) for value in sorted(counts, key=lambda value: (-counts[value], value))]
+
+
+_SUMMARY_FIELDS = 4
+
+
+def record_summary(record: bytes) -> str:
+    """A record's payload in one line: its first few fields, long values shortened (the record page has it all)."""
+    import orjson
+
+    payload = orjson.loads(record).get("payload", {})
+    parts = []
+    for name, value in payload.items():
+        text = f"{len(value)} 项" if isinstance(value, dict | list) else str(value)
+        parts.append(f"{name}: {text if len(text) <= 40 else text[:39] + '…'}")
+        if len(parts) == _SUMMARY_FIELDS:
+            break
+    return " · ".join(parts)

@@ -122,6 +122,46 @@ class ProvenanceService:
                 "root_hash": issued.checkpoint.root_hash.hex(), "origin": issued.checkpoint.origin,
                 "issued_at": format_instant(issued.issued_at)}
 
+    def record(self, rows: ElevatorRows, event_id: str) -> dict[str, Any]:
+        """One record of a stream as a person checks it: its content, its place in the chain, its signer and the
+        key's state then and now, the chain and signature recomputed, and its inclusion proof in the log verified
+        against the latest signed checkpoint (a record newer than that checkpoint has no proof yet)."""
+        registry = self.ctx.registry()
+        checkpoint = self.checkpoint()
+        size = checkpoint["size"] if checkpoint and checkpoint["verified"] else 0
+        previous = GENESIS_HASH
+        for (row, record), check in zip(rows, _check_records(rows, registry, size), strict=True):
+            if row.event_id != event_id:
+                previous = row.hash
+                continue
+            item = _event_item(row, record, previous, registry)
+            key = registry.keys.get(str(item["record"].get("key_id")))
+            problem_then = key.problem_at(row.occurred_at) if key is not None else None
+            problem_now = key.problem_at(self.ctx.now()) if key is not None else None
+            return {
+                **item, "recorded_at": format_instant(row.recorded_at), "check": check.to_dict(),
+                "key": None if key is None else {
+                    "key_id": key.key_id, "org": key.org, "public_key": key.public.base64,
+                    "valid_from": format_instant(key.valid_from),
+                    "revoked_at": format_instant(key.revoked_at) if key.revoked_at is not None else None,
+                    "active_then": problem_then is None, "active_now": problem_now is None},
+                "proof": self._proof(row, size, checkpoint), "checkpoint": checkpoint,
+            }
+        raise NotFoundError(f"no event {event_id} in this stream", code="event.unknown")
+
+    def _proof(self, row: IndexRow, size: int, checkpoint: dict[str, Any] | None) -> dict[str, Any] | None:
+        if checkpoint is None or row.leaf >= size:
+            return None
+        hashes = inclusion_proof(row.leaf, size, self.ctx.store.tree)
+        leaf = record_leaf_hash(row.hash, row.recorded_at)
+        try:
+            verify_inclusion(leaf, row.leaf, size, hashes, bytes.fromhex(checkpoint["root_hash"]))
+            verified = True
+        except LedgerError:
+            verified = False
+        return {"leaf": row.leaf, "tree_size": size, "leaf_hash": leaf.hex(), "hashes": [h.hex() for h in hashes],
+                "root_hash": checkpoint["root_hash"], "verified": verified}
+
     def _newest_proof(self, rows: ElevatorRows, size: int, checkpoint: dict[str, Any] | None) -> bool | None:
         """Verify an RFC 9162 inclusion proof of the newest logged record against the checkpoint's root."""
         logged = [row for row, _ in rows if row.leaf < size]
