@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("migrate", help="upgrade a store to this LiftLedger's schema version (recorded steps)")
     store_argument(p)
-    p.add_argument("--json", action="store_true")
+    json_argument(p)
     p.set_defaults(run=cmd_migrate)
 
     keys = sub.add_parser("keys", help="key management").add_subparsers(dest="keys_command", required=True)

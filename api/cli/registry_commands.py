@@ -213,9 +213,9 @@ def _registry(args: argparse.Namespace) -> Iterator[RegistryService]:
 def _run_act(args: argparse.Namespace, act: Act) -> int:
     from ledger.adapters.keyfile import load_signing_key
 
-    key = load_signing_key(args.key)
     at = _instant(args.at, "--at") if args.at else int(time.time())
-    with _registry(args) as registry:
+    with _registry(args) as registry:  # the store first: a mistyped --store is what is reported
+        key = load_signing_key(args.key)
         envelopes = act(ActCall(registry.desk(key), args, at, registry))
         if args.out is not None:
             _write_envelopes(envelopes, args.out)

@@ -48,7 +48,7 @@ def build_city(folder: Path) -> CityWorld:
     lines = folder / "city.jsonl"
     truth = simulate_to_file(CONFIG, lines).to_dict()
     url = f"sqlite:///{folder}/city.sqlite"
-    with Store(url) as store:
+    with Store(url, mode="create") as store:
         service = LedgerService(store, replay_clock=True)
         batch: list[Any] = []
         with open(lines, "rb") as source:

@@ -162,9 +162,11 @@ def test_store_from_environment_and_console_entry_point(tmp_path: Path) -> None:
         return subprocess.run([sys.executable, "-m", "api.cli", *argv], env=env, capture_output=True,
                               cwd=Path(__file__).parents[2], check=False)
 
-    refused = cli("verify", "--json")  # nothing there: refused, naming the URL, and nothing is created
+    refused = cli("verify")  # nothing there: refused, naming the URL, and nothing is created
     assert refused.returncode == 2 and refused.stderr.decode().startswith("liftledger: store.missing: ")
     assert url in refused.stderr.decode() and not (tmp_path / "env.sqlite").exists()
+    as_json = cli("verify", "--json")  # the same refusal as the API's error body (docs/CLI.md)
+    assert as_json.returncode == 2 and orjson.loads(as_json.stderr)["error"]["code"] == "store.missing"
     assert cli("init", "--empty").returncode == 0
     result = cli("verify", "--json")
     assert result.returncode == 0, result.stderr

@@ -48,6 +48,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_errors_are_text_for_people_and_the_api_body_with_json(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     store = f"sqlite:///{tmp_path}/l.sqlite"
+    assert main(["init", "--empty", "--store", store]) == 0
+    capsys.readouterr()
     assert main(["events", "311031001201800099", "--store", store]) == 1
     assert capsys.readouterr().err.startswith("liftledger: not_found: ")
     assert main(["events", "311031001201800099", "--store", store, "--json"]) == 1
