@@ -417,14 +417,16 @@ class Projections:
         return out
 
     def policy_list(self, at: int | None = None, insurer: str | None = None) -> list[dict[str, Any]]:
-        """The policies in force at ``at`` (their period covers its day in China), of one insurer or all."""
+        """The policies whose period had begun by ``at`` (its day in China), of one insurer or all, each saying
+        whether it is in force then (``in_force``) or has run out."""
         at = self.now() if at is None else at
         today = local_day(at).isoformat()
-        where, params = "period_start <= ? AND period_end >= ?", list[Any]([today, today])
+        where, params = "period_start <= ?", list[Any]([today])
         if insurer is not None:
             where += " AND insurer = ?"
             params.append(insurer)
-        return [_policy_json(row) for row in self.db.select(POLICIES, where, params)]
+        return [{**_policy_json(row), "in_force": row.period_end >= today}
+                for row in self.db.select(POLICIES, where, params)]
 
     def premium(self, code: str, at: int | None = None) -> dict[str, Any]:
         """One elevator's premium coefficient and its factors at ``at``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         finally:
             services.close()
 
-    app = FastAPI(title=settings.title, version=API_VERSION, description=_DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title=settings.title, version=API_VERSION, description=_DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.services = services
     install_error_handlers(app)
     for router in (producers.router, registry.router, elevators.router, regulators.router, insurers.router,
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(pages.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+    install_docs(app)
     app.add_middleware(PageHeaders)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the store answers")
@@ -102,3 +105,52 @@ class PageHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) from the assets packaged with the fastapi-offline
+    distribution, served here at ``/docs-assets``: the documentation renders with no network, and the OpenAPI
+    document carries a typed model per event type (api/http/event_models.py)."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.openapi.utils import get_openapi
+    from fastapi.responses import HTMLResponse
+
+    from api.http.event_models import event_schemas
+
+    app.mount("/docs-assets", StaticFiles(directory=docs_assets()), name="docs-assets")
+    title = f"{app.title} API"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=title,
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon.png",
+                                   oauth2_redirect_url="/docs/oauth2-redirect")
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=title,
+                              redoc_js_url="/docs-assets/redoc.standalone.js",
+                              redoc_favicon_url="/docs-assets/favicon.png", with_google_fonts=False)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description,
+                                   routes=app.routes)
+            document.setdefault("components", {}).setdefault("schemas", {}).update(event_schemas())
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def docs_assets() -> Path:
+    """Where Swagger UI's and ReDoc's files are: the fastapi-offline distribution's static folder."""
+    from importlib.resources import files
+
+    return Path(str(files("fastapi_offline") / "static"))

@@ -9,6 +9,7 @@ chart is an ``<svg class="chart">`` with ``data-points`` (values drawn) and ``da
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import threading
@@ -152,9 +153,25 @@ def _presentational(svg: str) -> str:
     return _STYLE.sub(attributes, without_sheet)
 
 
+_ID = re.compile(r'\bid="([^"]+)"')
+_NAMED_GROUPS = ("points", "target", "bars")
+
+
+def _own_ids(svg: str) -> str:
+    """Every id made this chart's own (a page shows several charts inline, and ids must be unique in a page), and
+    the groups tests and stylesheets look for marked by class: ``points``, ``target``, ``bars``."""
+    prefix = "c" + hashlib.sha1(svg.encode()).hexdigest()[:8]
+    ids = set(_ID.findall(svg))
+    out = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"' + (f' class="{m.group(1)}"' if m.group(1) in
+                                                               _NAMED_GROUPS else ""), svg)
+    return re.sub(r"#([A-Za-z_][\w.-]*)", lambda m: f"#{prefix}-{m.group(1)}" if m.group(1) in ids else m.group(0),
+                  out)
+
+
 def _wrap(svg: str, title: str, drawn: int, target: float | None) -> Markup:
     """The SVG without its XML prologue, its root marked as a chart that scales to its container."""
-    body = _presentational(re.sub(r"<metadata>.*?</metadata>\s*", "", svg[svg.index("<svg"):], flags=re.S))
+    body = _own_ids(_presentational(re.sub(r"<metadata>.*?</metadata>\s*", "", svg[svg.index("<svg"):],
+                                           flags=re.S)))
     root = _ROOT.match(body)
     assert root is not None
     viewbox = re.search(r'viewBox="([^"]+)"', root.group(0))

@@ -71,9 +71,9 @@ def test_regulator_dashboard_renders_its_charts(page: Any, live: LiveServer) -> 
     for i in range(5):
         box = charts.nth(i).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 80
-    assert page.locator("#kpi-charts svg line.target").count() == 5
-    assert page.locator("#kpi-charts svg circle").count() >= 5
-    assert page.locator("#worst svg.chart rect").count() >= 1
+    assert page.locator("#kpi-charts svg g.target").count() == 5
+    assert page.locator("#kpi-charts svg g.points use").count() >= 5
+    assert page.locator("#worst svg.chart g.bars path").count() >= 1
     assert "安心电梯维保有限公司" in page.inner_text("#worst")
     assert page.locator("#alerts tbody tr").count() >= 1
     _shot(page, "dashboard")
@@ -94,10 +94,12 @@ def test_elevator_dossier_timeline_with_verified_badges(page: Any, live: LiveSer
 def test_insurer_view_shows_claims_and_the_coefficient(page: Any, live: LiveServer) -> None:
     _login(page, live, "insurer")
     assert page.url.endswith("/insurer")
-    assert "PA-CL-2024-0077" in page.inner_text("section.insured")
-    assert float(page.inner_text(".coefficient")) > 0
-    assert page.locator("section.insured svg.chart rect").count() >= 3
+    assert ELEVATOR_A in page.inner_text("#portfolio-table")
+    assert float(page.inner_text("#portfolio-table td[data-key=coefficient]")) > 0
     _shot(page, "insurer")
+    page.click(f"#portfolio-table a[href='/elevators/{ELEVATOR_A}']")
+    assert float(page.inner_text("#premium .coefficient")) > 0
+    assert "age_years" not in page.inner_text("#premium") and "梯龄" in page.inner_text("#premium")
 
 
 def test_public_qr_page_on_a_phone_and_its_report_form(browser: Any, live: LiveServer) -> None:

@@ -72,8 +72,10 @@ def test_elevator_page_timeline_badges_and_responsibility(pages: ApiWorld) -> No
 def test_insurer_view_lists_claims_and_the_coefficient(pages: ApiWorld) -> None:
     _login(pages, "insurer")
     r = pages.client.get("/insurer")
-    assert r.status_code == 200 and "PA-CL-2024-0077" in r.text and 'class="coefficient"' in r.text
+    assert r.status_code == 200 and ELEVATOR_A in r.text and 'data-key="coefficient"' in r.text
     assert ELEVATOR_B not in r.text
+    r = pages.client.get("/claims")
+    assert r.status_code == 200 and "PA-CL-2024-0077" in r.text
     _login(pages, "maintainer")
     assert pages.client.get("/insurer").status_code == 403
 

@@ -32,9 +32,12 @@ def test_bad_settings_name_the_variable(name: str, value: str) -> None:
 def test_line_chart_draws_points_gaps_and_the_target() -> None:
     svg = str(line_chart("应急响应率", [Point("24-01", 0.99, True), Point("24-02", None), Point("24-03", 0.5, False)],
                          target=0.99, target_text="目标 ≥ 99%", percent=True))
-    assert 'data-points="2"' in svg and 'data-target="0.99"' in svg and svg.count("<circle") == 2
-    assert "<polyline" not in svg  # a gap splits the line: no two consecutive points
-    assert "目标 ≥ 99%" in svg and "#cf222e" in svg and "#1a7f37" in svg
+    assert 'data-points="2"' in svg and 'data-target="0.99"' in svg
+    points = svg[svg.index('class="points"'):]
+    assert points[:points.index("</g>\n   </g>")].count("<use") == 2  # one mark per value, none for the gap
+    assert 'class="target"' in svg and "目标 ≥ 99%" in svg and "#cf222e" in svg and "#1a7f37" in svg
+    assert "style=" not in svg and "<style" not in svg  # the pages allow no inline style: attributes only
+    assert ">24-01<" in svg and ">24-03<" in svg  # month labels are text
 
 
 def test_charts_escape_their_labels() -> None:

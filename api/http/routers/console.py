@@ -43,6 +43,7 @@ Row = dict[str, Any]
 _CODES = ("equipment_code", "registration_no", "registration_code", "rescue_code")
 _CODES_HINT = "设备代码 / 注册代码 / 使用登记证编号 / 救援识别码"
 _OPEN = {"open": "未关闭", "closed": "已关闭"}
+_COVER = {"in_force": "在保", "expired": "已到期"}
 
 
 def _elevator(row: Row) -> str | None:
@@ -114,10 +115,12 @@ LISTINGS: dict[str, Listing] = {
     "portfolio": Listing(
         "portfolio",
         (_CODE, _REGISTRATION, _DISTRICT_FIELD, _MAINTAINER_FIELD, Field("policy_nos", "保单"),
-         Field("premium_fen", "保费(元)", "yuan"), Field("claims", "理赔次数", "int"),
+         Field("cover", "保障", label=lambda v: label(_COVER, v)), Field("period_end", "保险期至", "date"),
+         Field("premium_fen", "在保保费(元)", "yuan"), Field("claims", "理赔次数", "int"),
          Field("open_claims", "未结", "int"), Field("paid_fen", "累计赔付(元)", "yuan"),
          Field("coefficient", "费率系数", "number", sortable=False)),
-        (_DISTRICT, _MAINTAINER), (*_CODES, "policy_nos"), _CODES_HINT + " / 保单号", sort="equipment_code"),
+        (_DISTRICT, _MAINTAINER, _choice("cover", "保障", _COVER)), (*_CODES, "policy_nos"),
+        _CODES_HINT + " / 保单号", sort="equipment_code"),
     "countersignatures": Listing(
         "countersignatures",
         (_CODE, _REGISTRATION, _DISTRICT_FIELD, Field("user_unit_name", "使用单位"),

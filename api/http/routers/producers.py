@@ -14,30 +14,12 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["producers"])
 
-_ENVELOPE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "a signed envelope (docs/FORMAT.md §I.2)",
-    "required": ["schema", "event_id", "type", "occurred_at", "actor", "payload", "key_id", "signature"],
-    "properties": {
-        "schema": {"type": "integer", "enum": [1]},
-        "event_id": {"type": "string"},
-        "type": {"type": "string"},
-        "equipment_code": {"type": "string"},
-        "occurred_at": {"type": "string"},
-        "actor": {"type": "object"},
-        "payload": {"type": "object"},
-        "corrects": {"type": "string"},
-        "evidence": {"type": "array", "items": {"type": "object"}},
-        "location": {"type": "object"},
-        "key_id": {"type": "string"},
-        "signature": {"type": "string"},
-    },
-}
+_ENVELOPE = {"$ref": "#/components/schemas/SignedEnvelope"}  # one model per event type (api/http/event_models.py)
 _BODY = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": {"oneOf": [
-            _ENVELOPE_SCHEMA, {"type": "array", "items": _ENVELOPE_SCHEMA, "minItems": 1},
+            _ENVELOPE, {"type": "array", "items": _ENVELOPE, "minItems": 1},
         ]}}},
     }
 }

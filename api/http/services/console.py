@@ -112,15 +112,20 @@ class ConsoleService:
                 for c in self.analytics.current().claim_list(as_of.at, insurer)]
 
     def portfolio(self, principal: Principal, as_of: AsOf) -> list[dict[str, Any]]:
-        """An insurer's elevators under a policy in force at ``as_of``: one row per elevator, every one of them."""
+        """An insurer's elevators — every one it has insured by ``as_of``, one row each: in force then (the
+        premium of the policies in force) or run out (the latest policy's end), with their claims."""
         self.access.require_role(principal, "insurer", "regulator")
         insurer = None if principal.is_regulator else principal.org
         projections = self.analytics.current()
         by_code: dict[str, dict[str, Any]] = {}
-        for policy in projections.policy_list(as_of.at, insurer):
-            entry = by_code.setdefault(policy["equipment_code"], {"policies": [], "premium_fen": 0})
+        for policy in sorted(projections.policy_list(as_of.at, insurer), key=lambda p: p["period_end"]):
+            entry = by_code.setdefault(policy["equipment_code"], {"policies": [], "premium_fen": 0,
+                                                                  "cover": "expired"})
             entry["policies"].append(policy["policy_no"])
-            entry["premium_fen"] += policy["premium_fen"]
+            entry["period_end"] = policy["period_end"]
+            if policy["in_force"]:
+                entry["premium_fen"] += policy["premium_fen"]
+                entry["cover"] = "in_force"
         claims: dict[str, list[dict[str, Any]]] = {}
         for claim in projections.claim_list(as_of.at, insurer):
             claims.setdefault(claim["equipment_code"], []).append(claim)
@@ -180,7 +185,7 @@ class ConsoleService:
 
     @lru_cache(maxsize=_CACHE)  # noqa: B019  # one console per server; the key includes the log position
     def _insured(self, insurer: str, at: int, position: int) -> frozenset[str]:
-        return frozenset(p["equipment_code"] for p in self.analytics.current().policy_list(at, insurer))
+        return frozenset(p["equipment_code"] for p in self.analytics.current().policy_list(at, insurer))  # ever
 
     @staticmethod
     def _place(seen: dict[str, dict[str, Any]], code: str) -> dict[str, Any]:

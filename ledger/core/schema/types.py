@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from ledger.core.identifiers import (
     check_equipment_code,
@@ -104,11 +104,24 @@ def _exact_int(value: Any) -> Any:
 # ``Annotated[Literal[1, 2], ExactInt]``.
 ExactInt = BeforeValidator(_exact_int)
 
-Instant = Annotated[int, _parse_with(instant_from_text)]
-Day = Annotated[date, _parse_with(date_from_text)]
-EquipmentCode = Annotated[str, _checked(check_equipment_code)]
-RegistrationCode = Annotated[str, _checked(check_registration_code)]
-USCC = Annotated[str, _checked(check_uscc)]
+# The published JSON Schema of a field says what travels on the wire (the text), not what it parses to.
+_WIRE_INSTANT = WithJsonSchema({"type": "string",
+                                "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+                                "description": "a UTC instant, YYYY-MM-DDTHH:MM:SSZ"})
+_WIRE_DAY = WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                            "description": "a calendar date in China, YYYY-MM-DD"})
+
+Instant = Annotated[int, _parse_with(instant_from_text), _WIRE_INSTANT]
+Day = Annotated[date, _parse_with(date_from_text), _WIRE_DAY]
+EquipmentCode = Annotated[str, _checked(check_equipment_code),
+                          WithJsonSchema({"type": "string", "pattern": r"^[0-9]{18}$",
+                                          "description": "设备代码: 18 digits (TSG 08-2017)"})]
+RegistrationCode = Annotated[str, _checked(check_registration_code),
+                             WithJsonSchema({"type": "string", "pattern": r"^[0-9]{20}$",
+                                             "description": "注册代码: 20 digits"})]
+USCC = Annotated[str, _checked(check_uscc),
+                 WithJsonSchema({"type": "string", "pattern": r"^[0-9A-HJ-NPQRTUWXY]{18}$",
+                                 "description": "统一社会信用代码 (GB 32100-2015, with its check character)"})]
 EventRef = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ]
