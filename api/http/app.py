@@ -43,6 +43,14 @@ _PAGE_HEADERS = {
 }
 
 
+_DOCS_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+                               "'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+                               "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
 _DESCRIPTION = """\
 LiftLedger's HTTP API: the signed, hash-chained, transparency-logged lifecycle ledger for elevators (一梯一档).
 
@@ -87,21 +95,24 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 class PageHeaders:
     """Security headers on every HTML page (pure ASGI: no per-request cost for the JSON API)."""
 
-    _EXEMPT = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})  # FastAPI's own pages load their scripts
+    # The API's documentation runs Swagger UI's and ReDoc's scripts (served from /docs-assets): its own policy lets
+    # them run and reach this server alone — nothing is fetched from elsewhere, even ReDoc's logo.
+    _DOCS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self._EXEMPT:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        policy = _DOCS_HEADERS if scope["path"] in self._DOCS else _PAGE_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.update(_PAGE_HEADERS)
+                    headers.update(policy)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.api.city import CityWorld, build_city
 from tests.api.live import LiveServer, live_server
 from tests.api.world import ApiWorld
 from tests.conftest import _PG_PROBLEM, PG_URL
@@ -68,3 +69,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The scenario behind a real uvicorn server started by ``liftledger serve`` on a free port (SQLite)."""
     with live_server(tmp_path_factory.mktemp("live")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory: pytest.TempPathFactory) -> CityWorld:
+    """A small simulated city (tests/api/city.py), built once; tests that write use copy_city."""
+    return build_city(tmp_path_factory.mktemp("city"))

@@ -16,7 +16,7 @@ import httpx
 
 from tests.api.world import ApiWorld
 
-__all__ = ["LiveServer", "free_port", "live_server"]
+__all__ = ["LiveServer", "free_port", "live_server", "serve_store"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,6 +53,28 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(url, process, log)
         yield LiveServer(url, world, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def serve_store(store: str, log: Path) -> Iterator[str]:
+    """``liftledger serve`` on an existing store, on a free port, until the block ends; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "api.cli", "serve", "--store", store, "--port", str(port), "--log-level",
+               "warning"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_up(url, process, log)
+        yield url
     finally:
         process.terminate()
         try:

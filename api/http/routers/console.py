@@ -154,7 +154,7 @@ def _table(request: Request, services: Services, principal: Principal, name: str
 def alerts(request: Request, services: ServicesDep, principal: PrincipalDep) -> Response:
     services.access.require_role(principal, "regulator", "maintainer", "user_unit")
     return _table(request, services, principal, "alerts", lambda a: services.console.alerts(principal, a),
-                  "合规预警", "维保、检验、隐患、救援等规则 (docs/DOMAIN.md (c))")
+                  "合规预警", "维保、检验、隐患、救援等合规规则")
 
 
 @router.get("/fraud", response_class=HTMLResponse)
@@ -197,7 +197,7 @@ def countersignatures(request: Request, services: ServicesDep, principal: Princi
     services.access.require_role(principal, "maintainer", "user_unit", "regulator")
     return _table(request, services, principal, "countersignatures",
                   lambda a: services.console.countersignatures(principal, a),
-                  "待使用单位签字的维保记录", "7 日内应签字确认 (docs/DOMAIN.md (c) 5)")
+                  "待使用单位签字的维保记录", "使用单位应在 7 日内签字确认")
 
 
 @router.get("/maintainer", response_class=HTMLResponse)
