@@ -113,7 +113,8 @@ def test_the_regulator_filters_pages_exports_and_drills_down(browser: Any, serve
     _shot(page, f"console-alerts-{'phone' if device is PHONE else 'desktop'}")
     page.click("#alerts-table td[data-key=evidence_count] a >> nth=0")
     page.wait_for_load_state("load")
-    assert "/records/" in page.url and "已验证" in page.inner_text("h1") and "已对签名检查点验证" in page.inner_text("#proof")
+    assert "/records/" in page.url and "已验证" in page.inner_text("h1")
+    assert "已对签名检查点验证" in page.inner_text("#proof")
     _fits(page)
     _shot(page, f"console-record-{'phone' if device is PHONE else 'desktop'}")
     assert not page.outside, page.outside
