@@ -99,6 +99,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("stream", metavar="EQUIPMENT_CODE", help="设备代码 (or an organization's USCC)")
     p.set_defaults(run=cmd_events)
 
+    p = sub.add_parser("backup", help="a consistent copy of the whole store in a file (SQLite backup API, pg_dump)")
+    store_argument(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="the backup file to write (never overwritten)")
+    json_argument(p)
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser("restore", help="place a backup as the store at --store, which must hold none yet")
+    p.add_argument("backup", metavar="FILE", help="a file `liftledger backup` wrote")
+    p.add_argument("--store", default=None, metavar="URL", required=True,
+                   help="where the restored store goes: a new sqlite:///PATH or an empty PostgreSQL schema")
+    json_argument(p)
+    p.set_defaults(run=cmd_restore)
+
     p = sub.add_parser("verify", help="recompute every chain, signature, index row and Merkle node")
     store_argument(p)
     p.add_argument("--no-signatures", action="store_true", help="chains and Merkle log only")
@@ -344,6 +357,32 @@ def cmd_events(args: argparse.Namespace) -> int:
                 previous = row.hash
 
         print_json_lines(lines())
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from ledger.store.backup import backup_store
+
+    with open_store(args) as store:  # a store of this version, or a typed refusal naming the URL
+        url = store.url
+    done = backup_store(url, args.out)
+    emit(args, {"store": url.display(), "backup": done.path, "bytes": done.bytes, "method": done.method},
+         f"backed up {url.display()} to {done.path} ({done.bytes:,} bytes, {done.method}); restore it with "
+         f"liftledger restore {done.path} --store URL, then liftledger verify")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from ledger.store.backup import restore_store
+    from ledger.store.url import parse_store_url
+
+    url = parse_store_url(args.store)
+    done = restore_store(args.backup, url)
+    with open_store(args):  # the restored store opens as one of this version (or `migrate` says why not)
+        pass
+    emit(args, {"store": url.display(), "backup": args.backup, "method": done.method},
+         f"restored {args.backup} to {url.display()} ({done.method}); now run liftledger verify --store "
+         f"{url.display()}")
     return EXIT_OK
 
 

@@ -185,6 +185,8 @@ def _register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    help="report throughput and lag (JSON lines on stderr) this often")
     p.add_argument("--exit-when-idle", type=float, metavar="SECONDS",
                    help="stop once caught up and idle this long (default: run until SIGTERM)")
+    p.add_argument("--metrics-port", type=int, default=None, metavar="PORT",
+                   help="serve Prometheus metrics (records appended, refused, lag) on this port")
     p.add_argument("--client-id", help="this worker's Kafka client id (default: from the host and process)")
     p.set_defaults(run=cmd_ingest)
 
@@ -202,7 +204,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     config = replace(config, heartbeat_interval_ms=max(500, config.session_timeout_ms // 3))
     with open_store(args) as store:
-        worker = IngestWorker(store, config, signatures=SignatureChecker(processes=args.workers), report=_report)
+        worker = IngestWorker(store, config, signatures=SignatureChecker(processes=args.workers),
+                              report=_metered(_report, args.metrics_port))
         previous = {sig: signal.signal(sig, lambda *_: worker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             stats = worker.run()
@@ -216,6 +219,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _report(event: dict[str, Any]) -> None:
     sys.stderr.buffer.write(orjson.dumps({"at": format_instant(int(time.time())), **event}) + b"\n")
     sys.stderr.buffer.flush()
+
+
+def _metered(report: Callable[[dict[str, Any]], None], port: int | None) -> Callable[[dict[str, Any]], None]:
+    """The worker's reports, also kept as Prometheus gauges served on ``port`` (one per numeric field)."""
+    if port is None:
+        return report
+    from prometheus_client import CollectorRegistry, Gauge, start_http_server
+
+    registry = CollectorRegistry()
+    gauges: dict[str, Gauge] = {}
+    start_http_server(port, registry=registry)
+
+    def both(event: dict[str, Any]) -> None:
+        for name, value in event.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if name not in gauges:
+                    gauges[name] = Gauge(f"liftledger_ingest_{name}", f"the ingest worker's {name}",
+                                         registry=registry)
+                gauges[name].set(value)
+        report(event)
+
+    return both
 
 
 # --- iot -----------------------------------------------------------------------------------------------------

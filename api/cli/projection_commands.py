@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from api.cli.common import EXIT_OK, open_store, store_argument
+from api.cli.common import EXIT_OK, log_format, log_format_argument, open_store, store_argument
 from api.cli.output import console, print_json, progress_bar
 from ledger.core.errors import ConfigurationError
 
@@ -53,6 +53,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = _command(sub, "fraud", "fraud signals (虚假维保, 套取大修基金, 以次充好, 短接安全回路) with evidence", _fraud)
     p.add_argument("--elevator", metavar="CODE", default=None, help="only this elevator (设备代码)")
     _at(p)
+    p = sub.add_parser("project", help="keep the views current: fold new records every --every seconds until SIGTERM "
+                                       "(the projection runner of a deployment)")
+    store_argument(p)
+    p.add_argument("--every", type=float, default=1.0, metavar="SECONDS", help="how often to look for new records")
+    p.add_argument("--metrics-port", type=int, default=None, metavar="PORT",
+                   help="serve Prometheus metrics (views' lag, records folded) on this port")
+    p.add_argument("--exit-when-idle", action="store_true", help="stop once the views are caught up")
+    log_format_argument(p)
+    p.set_defaults(run=cmd_project)
+
     p = sub.add_parser("rebuild", help="drop views and rebuild them from position 0 of the log")
     store_argument(p)
     # Projections.rebuild checks the names (argument.view, listing the views): parsing needs no projections.
@@ -165,6 +175,55 @@ def _fraud(p: Projections, args: argparse.Namespace) -> tuple[Any, Any]:
 
     data = p.fraud(code=args.elevator, at=parse_at(args.at))
     return data, tables.fraud_table(data)
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from api.logs import configure
+    from projections.service import Projections
+
+    configure(log_format(args))
+    log = logging.getLogger("liftledger.projections")
+    stopping = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with open_store(args) as store:
+            projections = Projections(store)
+            gauges = _runner_metrics(args.metrics_port)
+            while not stopping.is_set():
+                report = projections.catch_up()
+                lag = projections.lag()
+                if gauges is not None:
+                    gauges[0].inc(report.events)
+                    for view, position in projections.positions().items():
+                        gauges[1].labels(view).set(max(0, store.index.max_position() - position))
+                if report.events:
+                    log.info("folded %d records in %.2f s", report.events, report.seconds,
+                             extra={"event": "folded", "records": report.events, "seconds": round(report.seconds, 3),
+                                    "lag": lag})
+                if args.exit_when_idle and lag == 0:
+                    break
+                stopping.wait(args.every)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
+def _runner_metrics(port: int | None) -> tuple[Any, Any] | None:
+    if port is None:
+        return None
+    from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+    registry = CollectorRegistry()
+    folded = Counter("liftledger_projection_folded_records", "records folded by this runner", registry=registry)
+    lag = Gauge("liftledger_projection_lag_records", "records a view has not folded yet", ("view",),
+                registry=registry)
+    start_http_server(port, registry=registry)
+    return folded, lag
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.cli.common import EXIT_OK, json_argument, open_store, store_argument
+from api.cli.common import EXIT_OK, json_argument, log_format, log_format_argument, open_store, store_argument
 from api.cli.output import console, emit, print_json
 from ledger.core.identifiers import format_instant
 from ledger.core.vocabulary import ROLE_LABELS
@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="keep the projections current every SECONDS (0: only when read)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                    help="the least severe log records written")
+    log_format_argument(p)
     p.set_defaults(run=cmd_serve)
 
     tokens = sub.add_parser("tokens", help="API tokens of organizations (stored hashed in the store)")
@@ -81,7 +82,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         witness_logs=tuple(args.witness_log) if args.witness_log else None,
         projection_follow_s=args.projection_follow, public_url=args.public_url,
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    from api.logs import AccessLog, logging_config
+
+    app = AccessLog(create_app(settings))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                log_config=logging_config(log_format(args), args.log_level), access_log=False)
     return EXIT_OK
 
 

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import API_VERSION
 from api.http.errors import install_error_handlers
+from api.http.metrics import CONTENT_TYPE, LedgerMetrics, RequestMetrics
 from api.http.routers import (
     console,
     elevators,
@@ -84,6 +86,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     install_docs(app)
     app.add_middleware(PageHeaders)
+    metrics = LedgerMetrics(services)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics (docs/OPERATIONS.md)",
+             response_class=PlainTextResponse, responses={200: {"content": {"text/plain": {}}}})
+    def prometheus() -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the store answers")
     def healthz() -> dict[str, int]:

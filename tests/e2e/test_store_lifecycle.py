@@ -49,6 +49,8 @@ _ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("claims",): ("311031001201800001",),
     ("fraud",): (),
     ("rebuild",): (),
+    ("project",): ("--exit-when-idle",),
+    ("backup",): ("--out", "{tmp}/backup.sqlite"),
     ("ingest",): ("--kafka", "127.0.0.1:1", "--topic", "t", "--group", "g"),
     ("serve",): ("--port", "1"),
     ("tokens", "issue"): ("--org", "91310000MA1FL0000X", "--role", "regulator"),
@@ -73,7 +75,7 @@ _ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
                                 "--user-unit", "91310000MA1FL0000X", "--site-category", "residential",
                                 "--district", "x", "--address", "x"),
 }
-_CREATORS = {("init",), ("demo",)}
+_CREATORS = {("init",), ("demo",), ("restore",)}  # restore places a backup where no store is
 
 
 def _store_commands() -> set[tuple[str, ...]]:

@@ -33,6 +33,8 @@ class LedgerContext:
         self._lock = threading.Lock()
         self._names: dict[str, str] = {}
         self._names_at = -1
+        # Told every batch's outcomes after it is decided (the server's metrics count them).
+        self.observers: list[Callable[[Sequence[Outcome]], None]] = []
 
     def now(self) -> int:
         return int(self.clock())
@@ -40,7 +42,10 @@ class LedgerContext:
     def append(self, items: Sequence[Submission | LedgerError]) -> list[Outcome]:
         """Decide and commit a batch through the ledger service, one batch at a time."""
         with self._lock:
-            return self._writer.append(items)
+            outcomes = self._writer.append(items)
+        for observe in self.observers:
+            observe(outcomes)
+        return outcomes
 
     def registry(self) -> Registry:
         """The registry including every registry event recorded so far (by this or any other writer)."""
