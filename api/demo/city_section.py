@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,15 @@ __all__ = ["simulated_city"]
 _BATCH = 2000
 
 
-def simulated_city(elevators: int, years: int, seed: int) -> Callable[[DemoRun], None]:
+def simulated_city(config: CityConfig) -> Callable[[DemoRun], None]:
+    """The city of ``config``: its window ends where the demo's "today" is, so the views read naturally now."""
     def section(demo: DemoRun) -> None:
         city = demo.workdir / "city.jsonl"
-        with demo.section(f"Simulate a city: {elevators:,} elevators over {years} years (seed {seed})"):
-            truth = _simulate(demo, CityConfig(elevators=elevators, years=years, seed=seed), city)
+        last_day = date.fromisoformat(config.end) - timedelta(days=1)  # the window's end is exclusive
+        title = (f"Simulate a city: {config.elevators:,} elevators over {config.years} years, ending {last_day} "
+                 f"(seed {config.seed})")
+        with demo.section(title):
+            truth = _simulate(demo, config, city)
         with demo.section("Ingest it: verify every signature, authorize, apply the rules, chain, log"):
             _ingest(demo, city, truth)
         with demo.section("Verify the whole ledger: chains, signatures and keys, index, Merkle log"):
@@ -69,7 +74,9 @@ def _simulate(demo: DemoRun, config: CityConfig, out: Path) -> dict[str, Any]:
 
 def _ingest(demo: DemoRun, city: Path, truth: dict[str, Any]) -> None:
     expected = {entry["line"]: entry["expected_code"] for entry in truth["bad_submissions"]}
-    service = LedgerService(demo.store, signatures=SignatureChecker(processes=2))
+    # History is loaded with the replay clock: each record is recorded at the newest occurred_at seen, as if the
+    # ledger had been there all along, so the latest record time — the console's "as of" — is the city's end.
+    service = LedgerService(demo.store, signatures=SignatureChecker(processes=2), replay_clock=True)
     statuses: Counter[str] = Counter()
     refusals: Counter[tuple[str, str]] = Counter()
     line = 0

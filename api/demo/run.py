@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ledger.store import Store, StoreURL
 
-__all__ = ["DemoRun", "copy_sqlite", "run_demo"]
+__all__ = ["DemoRun", "Section", "copy_sqlite", "run_demo"]
 
 
 def copy_sqlite(source: str | Path, target: Path) -> Path:

@@ -176,6 +176,23 @@ def test_store_from_environment_and_console_entry_point(tmp_path: Path) -> None:
 def test_city_demo_runs_end_to_end_on_a_small_city(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "demo", "--elevators", "40", "--years", "1", "--workdir", str(tmp_path / "city"))
     assert code == 0, out
-    for section in ("refused with the expected code", "verified", "recall", "passport of", "witness refused"):
-        assert section in out
-    assert "✗" not in out
+    for section in ("refused with the expected code", "verified", "recall", "passport of", "witness refused",
+                    "submits it over HTTP", "sent again: duplicate", "relationship.missing", "/maintainer",
+                    "The demo's files", "Kept. Remove them with: rm -r"):
+        assert section in out, section
+    assert "✗" not in out and (tmp_path / "city" / "demo.sqlite").exists()
+    assert "(not at a terminal: the console is not started" in out  # it offers, and never waits, when not asked
+
+
+def test_the_demo_says_where_its_files_are_and_removes_a_temporary_folder_unless_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    code, out, _ = run(capsys, "demo", "--scripted")
+    assert code == 0 and "Removed now (run with --keep" in out and ("MB" in out or "KB" in out)
+    assert not list(tmp_path.glob("liftledger-demo-*"))
+    code, out, _ = run(capsys, "demo", "--scripted", "--keep")
+    (kept,) = tmp_path.glob("liftledger-demo-*")
+    assert code == 0 and f"{kept}: " in out and "Kept." in out and (kept / "demo.sqlite").exists()
