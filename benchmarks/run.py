@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks import bench_ingest, bench_kafka, bench_projections, bench_scale, bench_transparency
+from benchmarks import bench_console, bench_ingest, bench_kafka, bench_projections, bench_scale, bench_transparency
 from benchmarks.bench_api import measure as measure_dossiers
 from benchmarks.bigstore import ensure_big_store
 from benchmarks.common import Figure, elevator_codes, workload_regulator
@@ -33,9 +33,11 @@ __all__ = ["main"]
 RESULTS = Path(__file__).parent / "results"
 SCALES: dict[str, dict[str, Any]] = {
     "full": {"ingest": (500, 20), "verify": 100_000, "append_leaves": 200_000, "big": 1_000_000,
-             "sizes": (10_000, 100_000, 1_000_000), "projections": (200, 365), "kafka": (300, 1), "requests": 2000},
+             "sizes": (10_000, 100_000, 1_000_000), "projections": (200, 365), "kafka": (300, 1), "requests": 2000,
+             "console": (500, 2, 30)},
     "quick": {"ingest": (150, 10), "verify": 10_000, "append_leaves": 50_000, "big": 100_000,
-              "sizes": (10_000, 100_000), "projections": (60, 120), "kafka": (60, 1), "requests": 300},
+              "sizes": (10_000, 100_000), "projections": (60, 120), "kafka": (60, 1), "requests": 300,
+              "console": (120, 1, 15)},
 }
 
 
@@ -70,6 +72,7 @@ def _suites(scale: dict[str, Any]) -> list[tuple[str, Callable[[], list[Figure]]
         ("api", lambda: _dossier_latency(scale)),
         ("projections", lambda: _renamed(bench_projections.run(*scale["projections"]), {"PJ1": "P6", "PJ2": "P6b"})),
         ("kafka", lambda: _renamed(bench_kafka.run(*scale["kafka"]), {"K1": "P7", "K2": "P7b"})),
+        ("console", lambda: bench_console.run(*scale["console"])),
     ]
 
 
