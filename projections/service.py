@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 import orjson
@@ -101,7 +100,7 @@ def parse_at(text: str | None) -> int | None:
         return None
     try:
         if len(text) == 10:
-            return day_start(day(text) + timedelta(days=1)) - 1
+            return day_start(day(text)) + DAY_S - 1
         return instant_from_text(text)
     except ValueError:
         raise ConfigurationError(f"--at {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)",
@@ -144,6 +143,21 @@ class Projections:
         """How many ledger positions the slowest view is behind."""
         return max(0, self.store.index.max_position() - min(self.positions().values(), default=0))
 
+    def status(self) -> dict[str, Any]:
+        """The ledger's head position and, per view, its position, lag behind the head, code version and how many
+        records it holds in quarantine (``liftledger status``, ``/readyz``). Reads only; catches nothing up."""
+        head = self.store.index.max_position()
+        counts = self.db.quarantine_counts()
+        views = {name: {"position": position, "lag": max(0, head - position), "version": version,
+                        "quarantined": counts.get(name, 0)}
+                 for name, (position, version) in sorted(self.db.positions().items())}
+        return {"head": head, "views": views, "quarantined": sum(counts.values())}
+
+    def quarantine(self, view: str | None = None) -> list[dict[str, Any]]:
+        """Every quarantined record (of one view), in log order: which view left it out, and the error."""
+        return [{"view": r.view, "event_id": r.event_id, "position": r.position, "type": r.type,
+                 "stream": r.stream_key, "error": r.error, "message": r.message} for r in self.db.quarantined(view)]
+
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def now(self) -> int:
@@ -168,7 +182,11 @@ class Projections:
         return effective_history(events)
 
     def _fold(self, view_class: type[ElevatorFoldView[St]], code: str, events: list[LedgerEvent]) -> St:
-        return view_class(self.config).fold(code, events)
+        """A replay through a fresh view that leaves out what the stored view quarantined (and, should a record
+        throw that the stored view has not reached yet, that record too: a replay never fails on a record)."""
+        view = view_class(self.config)
+        view.poisoned = self.db.quarantined_ids(view.name)
+        return view.fold(code, events)
 
     # --- dossier ---------------------------------------------------------------------------------------------
 

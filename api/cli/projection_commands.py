@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from api.cli.common import EXIT_OK, log_format, log_format_argument, open_store, store_argument
+from api.cli.common import EXIT_FAILED, EXIT_OK, log_format, log_format_argument, open_store, store_argument
 from api.cli.output import console, print_json, progress_bar
 from ledger.core.errors import ConfigurationError
 
@@ -70,6 +70,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="rebuild only this view (repeatable; an unknown name is refused with the list); default: all")
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
     p.set_defaults(run=cmd_rebuild)
+
+    p = sub.add_parser("status", help="the store (schema, log size, checkpoint) and each view: lag, quarantined "
+                                      "records; exit 1 if a view holds a record in quarantine")
+    store_argument(p)
+    p.add_argument("--catch-up", action="store_true", help="catch the views up first (default: report as stored)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_status)
 
 
 def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
@@ -224,6 +231,34 @@ def _runner_metrics(port: int | None) -> tuple[Any, Any] | None:
                 registry=registry)
     start_http_server(port, registry=registry)
     return folded, lag
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ledger.core.identifiers import format_instant
+    from ledger.store.tables import SCHEMA_VERSION
+    from projections.service import Projections
+
+    with open_store(args) as store:
+        projections = Projections(store)
+        if args.catch_up:
+            _catch_up(projections, quiet=args.json)
+        status = projections.status()
+        newest = store.checkpoints.checkpoints(newest_only=True)
+        report = {
+            "store": store.url.display(), "schema_version": SCHEMA_VERSION,
+            "log_format": int(store.checkpoints.meta().get("log_format", "1")),
+            "tree_size": store.tree.tree_size(),
+            "checkpoint": ({"id": newest[0].checkpoint_id, "size": newest[0].tree_size,
+                            "issued_at": format_instant(newest[0].issued_at)} if newest else None),
+            **status, "quarantine": projections.quarantine(),
+        }
+    if args.json:
+        print_json(report)
+    else:
+        from api.cli import tables
+
+        console().print(tables.status_tables(report))
+    return EXIT_FAILED if report["quarantined"] else EXIT_OK
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

@@ -7,14 +7,13 @@ returns rich renderables. Times are shown in China local time (UTC+8); the JSON 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ledger.core.identifiers import instant_from_text
+from ledger.core.identifiers import LOCAL_UTC_OFFSET_S, instant_from_text, instant_to_datetime
 
 __all__ = [
     "alerts_table",
@@ -27,9 +26,9 @@ __all__ = [
     "local",
     "quality_table",
     "responsibility_table",
+    "status_tables",
 ]
 
-_CST = timedelta(hours=8)
 _SEED_KPIS = ("response_rate", "arrival_mean_min", "on_time_rate", "entrapment_rate", "first_pass_rate")
 _MORE_KPIS = ("units_in_service", "arrival_median_min", "arrival_p90_min", "entrapment_rate_all_causes",
               "final_pass_rate", "inspected_rate", "maintenance_on_time_rate", "faults_per_unit_year",
@@ -42,8 +41,8 @@ def local(text: str | None, *, seconds: bool = False) -> str:
         return "—"
     if len(text) == 10:
         return text
-    moment = datetime.fromtimestamp(instant_from_text(text), UTC) + _CST
-    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    moment = instant_to_datetime(instant_from_text(text) + LOCAL_UTC_OFFSET_S)  # saturated at 9999-12-31
+    return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds" if seconds else "minutes")
 
 
 def _table(title: str, *columns: str, **kw: Any) -> Table:
@@ -249,3 +248,25 @@ def fraud_table(signals: Iterable[Mapping[str, Any]]) -> Table:
         table.add_row(s["pattern"], s["rule"], s["label"], ", ".join(s["equipment_codes"]), local(s["opened_at"]),
                       _short(s["evidence"], 2))
     return table
+
+
+def status_tables(report: Mapping[str, Any]) -> RenderableType:
+    """``liftledger status``: the store, each view's lag and quarantine, and the quarantined records."""
+    checkpoint = report["checkpoint"]
+    head = Text(f"{report['store']} · schema {report['schema_version']} · log format {report['log_format']} · "
+                f"{report['tree_size']} records · " + (
+                    f"checkpoint #{checkpoint['id']} (size {checkpoint['size']}, {local(checkpoint['issued_at'])})"
+                    if checkpoint else "no checkpoint yet"))
+    views = _table("views", "view", "position", "lag", "version", "quarantined")
+    for name, view in report["views"].items():
+        views.add_row(name, str(view["position"]), str(view["lag"]), view["version"],
+                      Text(str(view["quarantined"]), style="red" if view["quarantined"] else ""))
+    parts: list[RenderableType] = [head, views]
+    if report["quarantine"]:
+        held = _table("quarantined records (left out of their view; fix, then liftledger rebuild --view NAME)",
+                      "view", "position", "type", "event", "stream", "error")
+        for q in report["quarantine"]:
+            held.add_row(q["view"], str(q["position"]), q["type"], q["event_id"], q["stream"],
+                         f"{q['error']}: {q['message']}")
+        parts.append(held)
+    return Group(*parts)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,8 +31,10 @@ from api.http.routers import (
     regulators,
     transparency,
 )
+from api.http.schemas import Readiness, ViewReadiness
 from api.http.services import Services
 from api.http.settings import Settings
+from ledger.store.faults import store_failure
 
 __all__ = ["PageHeaders", "create_app"]
 
@@ -94,11 +96,33 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     def prometheus() -> PlainTextResponse:
         return PlainTextResponse(metrics.render(), media_type=CONTENT_TYPE)
 
-    @app.get("/healthz", tags=["health"], summary="Liveness: the store answers")
-    def healthz() -> dict[str, int]:
-        return {"tree_size": services.ctx.store.tree.tree_size()}
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers (it asks nothing of the store)")
+    def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["health"], response_model=Readiness,
+             summary="Readiness: the store answers and no view is far behind; each view's lag and quarantine",
+             responses={503: {"model": Readiness, "description": "not ready: the store cannot be read, or a view "
+                                                                "is further behind than the configured limit"}})
+    def readyz() -> JSONResponse:
+        return _readiness(services)
 
     return app
+
+
+def _readiness(services: Services) -> JSONResponse:
+    try:
+        status = services.analytics.status()
+    except Exception as error:
+        failure = store_failure(error, services.ctx.store.url)
+        if failure is None:
+            raise
+        return JSONResponse(Readiness(ready=False, error=failure.code).model_dump(), status_code=503)
+    views = {name: ViewReadiness(position=v["position"], lag=v["lag"], quarantined=v["quarantined"])
+             for name, v in status["views"].items()}
+    ready = all(v.lag <= services.settings.ready_max_lag for v in views.values())
+    body = Readiness(ready=ready, head=status["head"], views=views, quarantined=status["quarantined"])
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
 class PageHeaders:

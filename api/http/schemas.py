@@ -35,6 +35,7 @@ __all__ = [
     "PrincipalPublic",
     "ProofBundle",
     "PublicSummary",
+    "Readiness",
     "RecordCheckPublic",
     "RegisteredKeyPublic",
     "ReportCreate",
@@ -42,6 +43,7 @@ __all__ = [
     "RescueInfo",
     "SignerPublic",
     "StoreVerificationPublic",
+    "ViewReadiness",
 ]
 
 EQUIPMENT_CODE = r"^[0-9]{18}$"
@@ -62,6 +64,20 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class ViewReadiness(BaseModel):
+    position: int = Field(description="the last ledger position this view has folded")
+    lag: int = Field(description="ledger positions this view is behind")
+    quarantined: int = Field(description="records this view left out because they made it fail")
+
+
+class Readiness(BaseModel):
+    ready: bool
+    head: int | None = Field(default=None, description="the ledger's newest position")
+    views: dict[str, ViewReadiness] = Field(default_factory=dict)
+    quarantined: int = 0
+    error: str | None = Field(default=None, description="why the store cannot be read (a store.* code)")
 
 
 class OutcomePublic(BaseModel):

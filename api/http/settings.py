@@ -44,6 +44,7 @@ class Settings:
     max_batch: int = 1000
     projection_follow_s: float = 0.0  # > 0: a thread keeps the projections current every this many seconds
     projection_sync_limit: int = 5_000  # a read catches the projections up itself when at most this far behind
+    ready_max_lag: int = 10_000  # /readyz answers 503 while a view is further behind the ledger than this
     trust_forwarded_for: bool = False  # behind a reverse proxy: rate-limit on X-Forwarded-For's first address
     cookie_secure: bool = False  # set the page session cookie with Secure (behind HTTPS)
     title: str = "LiftLedger"
@@ -93,7 +94,7 @@ _ENV_FIELDS: dict[str, Any] = {
     "witness_name": str,
     "witness_state": Path, "witness_logs": _split, "report_limit": int, "report_window_s": int,
     "max_body_bytes": int, "max_batch": int, "projection_follow_s": float,
-    "projection_sync_limit": int, "trust_forwarded_for": _flag,
+    "projection_sync_limit": int, "ready_max_lag": int, "trust_forwarded_for": _flag,
     "cookie_secure": _flag, "title": str, "public_url": str,
 }
 

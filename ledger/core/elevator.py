@@ -15,7 +15,7 @@ from datetime import date
 from typing import NamedTuple
 
 from ledger.core.errors import AuthorizationError, ElevatorDecommissionedError, InvariantError
-from ledger.core.identifiers import format_instant
+from ledger.core.identifiers import format_instant, shift_days
 from ledger.core.registry import Registry
 from ledger.core.schema import enforcement, incidents, inspection, insurance, lifecycle, maintenance
 from ledger.core.submission import Submission
@@ -57,7 +57,7 @@ class Contract:
     def last_day(self) -> date:
         """The last day the contract binds (termination takes effect on its effective date)."""
         if self.terminated is not None:
-            return min(self.end, date.fromordinal(self.terminated.toordinal() - 1))
+            return min(self.end, shift_days(self.terminated, -1))
         return self.end
 
     def active_on(self, day: date) -> bool:

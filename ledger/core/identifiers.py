@@ -5,6 +5,13 @@
 - 统一社会信用代码 (USCC, GB 32100-2015): 18 characters with a mod-31 check character.
 - event ids are UUIDv7 in lowercase canonical text form.
 - instants are UTC seconds, exactly ``YYYY-MM-DDTHH:MM:SSZ``; dates are ``YYYY-MM-DD``.
+
+**Calendar arithmetic is total.** Signed data may carry any date from 0001-01-01 to 9999-12-31, and anything
+computed from one (a deadline 30 days after 9999-12-20, the day before 0001-01-01, the China date of
+9999-12-31T23:59:59Z) can leave the range Python's ``date`` holds. The helpers here saturate at the ends of the
+calendar instead of raising: a date or instant past them is the end itself (:data:`MIN_INSTANT`,
+:data:`MAX_INSTANT`, ``date.min``, ``date.max``). A deadline that lands beyond 9999 is, for every question anyone
+can ask, never.
 """
 
 from __future__ import annotations
@@ -15,16 +22,21 @@ from functools import lru_cache
 
 __all__ = [
     "ELEVATOR_VARIETIES",
+    "MAX_INSTANT",
+    "MIN_INSTANT",
     "check_equipment_code",
     "check_registration_code",
     "check_uscc",
     "check_uuid7",
     "date_from_text",
+    "date_of_ordinal",
     "day_number",
     "format_instant",
     "instant_from_text",
     "instant_to_datetime",
     "local_date",
+    "shift_days",
+    "shift_years",
     "uscc_check_char",
 ]
 
@@ -102,12 +114,14 @@ def instant_from_text(text: str) -> int:
 
 
 def format_instant(seconds: int) -> str:
-    """The canonical text of a Unix-seconds instant."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The canonical text of a Unix-seconds instant (one past the calendar's ends is shown as the end)."""
+    # isoformat, not strftime: "%Y" drops the leading zeros of years before 1000 on some C libraries.
+    return instant_to_datetime(seconds).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def instant_to_datetime(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+    """The UTC datetime of an instant, saturated at the calendar's ends."""
+    return datetime.fromtimestamp(min(max(seconds, MIN_INSTANT), MAX_INSTANT), UTC)
 
 
 def date_from_text(text: str) -> date:
@@ -120,9 +134,38 @@ def date_from_text(text: str) -> date:
 LOCAL_UTC_OFFSET_S = 8 * 3600  # Asia/Shanghai: UTC+8, no daylight saving
 
 
+MIN_INSTANT = -62_135_596_800  # 0001-01-01T00:00:00Z
+MAX_INSTANT = 253_402_300_799  # 9999-12-31T23:59:59Z
+_MAX_ORDINAL = date.max.toordinal()
+
+
+def date_of_ordinal(ordinal: int) -> date:
+    """``date.fromordinal``, saturated at 0001-01-01 and 9999-12-31."""
+    return date.fromordinal(min(max(ordinal, 1), _MAX_ORDINAL))
+
+
 def local_date(instant: int) -> date:
-    """The calendar date in China of a Unix-seconds instant."""
-    return date.fromordinal(_EPOCH_DAY + (instant + LOCAL_UTC_OFFSET_S) // 86400)
+    """The calendar date in China of a Unix-seconds instant (saturated at the calendar's ends)."""
+    return date_of_ordinal(_EPOCH_DAY + (instant + LOCAL_UTC_OFFSET_S) // 86400)
+
+
+def shift_days(value: date, days: int) -> date:
+    """``value`` moved by ``days`` (either way), saturated at the calendar's ends."""
+    return date_of_ordinal(value.toordinal() + days)
+
+
+def shift_years(value: date, years: int) -> date:
+    """The same calendar date ``years`` later or earlier (29 February becomes 28 February), saturated at the
+    calendar's ends."""
+    year = value.year + years
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
+    try:
+        return value.replace(year=year)
+    except ValueError:
+        return value.replace(year=year, day=28)
 
 
 def day_number(value: date) -> int:

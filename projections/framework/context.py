@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from ledger.core.identifiers import shift_days
 from projections.framework.events import EventRef, LedgerEvent, day, local_ordinal, ref
 
 __all__ = ["CONTEXT_TYPES", "ContractFact", "ElevatorContext", "Suspension", "is_run_evidence"]
@@ -34,7 +35,7 @@ class ContractFact:
     def last_day(self) -> date:
         """The last day the contract binds (a termination takes effect on its effective date)."""
         if self.terminated is not None:
-            return min(self.end, date.fromordinal(self.terminated.toordinal() - 1))
+            return min(self.end, shift_days(self.terminated, -1))
         return self.end
 
 

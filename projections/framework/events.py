@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ledger.core.errors import IntegrityError
-from ledger.core.identifiers import LOCAL_UTC_OFFSET_S, format_instant
+from ledger.core.identifiers import LOCAL_UTC_OFFSET_S, format_instant, shift_years
 from ledger.core.identifiers import local_date as local_day  # the calendar date in China (UTC+8) of an instant
 from ledger.store import IndexRow
 
@@ -34,6 +34,7 @@ __all__ = [
     "local_ordinal",
     "month_of",
     "month_window",
+    "ordinal_start",
     "ref",
     "ref_json",
     "years_between",
@@ -118,7 +119,12 @@ def local_ordinal(t: int) -> int:
 
 def day_start(d: date) -> int:
     """The instant a China calendar date begins (local midnight, as UTC seconds)."""
-    return (d.toordinal() - _EPOCH_ORDINAL) * 86_400 - LOCAL_UTC_OFFSET_S
+    return ordinal_start(d.toordinal())
+
+
+def ordinal_start(ordinal: int) -> int:
+    """The instant the China calendar day with this ordinal begins (any integer: no date is made)."""
+    return (ordinal - _EPOCH_ORDINAL) * 86_400 - LOCAL_UTC_OFFSET_S
 
 
 def month_of(t: int) -> str:
@@ -128,17 +134,18 @@ def month_of(t: int) -> str:
 
 
 def add_years(d: date, years: int) -> date:
-    """The same calendar date ``years`` later (29 February becomes 28 February)."""
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return d.replace(year=d.year + years, day=28)
+    """The same calendar date ``years`` later (29 February becomes 28 February; saturated at the calendar's
+    ends)."""
+    return shift_years(d, years)
 
 
 def month_window(month: str) -> tuple[int, int]:
-    """[start, end) instants of a China calendar month ``YYYY-MM``."""
+    """[start, end) instants of a China calendar month ``YYYY-MM`` (December 9999 ends when 9999 does)."""
     y, m = int(month[:4]), int(month[5:7])
-    return day_start(date(y, m, 1)), day_start(date(y + (m == 12), m % 12 + 1, 1))
+    start = day_start(date(y, m, 1))
+    if (y, m) == (date.max.year, 12):
+        return start, day_start(date.max) + 86_400
+    return start, day_start(date(y + (m == 12), m % 12 + 1, 1))
 
 
 def format_day(d: date | None) -> str | None:

@@ -18,11 +18,18 @@ means, and why a replay cut at T gives the same answer. Events usually arrive in
 back-dated record) or a correction makes the view refold that elevator from the ledger and replace its rows. State
 that is not in memory (a new process, an evicted elevator) is rebuilt the same way, from the elevator's stream
 up to the view's stored position — the ledger is the snapshot.
+
+**A record that makes a view throw is quarantined for that view**, and the view goes on: the record is left out of
+that view for good (recorded in ``pj_quarantine`` with the error, in the same flush, and logged), and an elevator
+whose state it may have half-changed is folded again without it. Other views still fold it. A failure of the store
+itself (an I/O error) is not a record's fault: it stops the run, and nothing of the flush is written. A rebuild
+empties a view's quarantine and finds its poison again.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,10 +38,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ledger.store import Store, StoredRecord
+from ledger.store.faults import STORE_FAILURES
 from projections.config import DEFAULT_THRESHOLDS, Thresholds
 from projections.framework.context import CONTEXT_TYPES, ElevatorContext
 from projections.framework.events import LedgerEvent, decode
-from projections.framework.storage import ProjectionConflictError, Table, ViewBatch, ViewDB
+from projections.framework.storage import QUARANTINE, ProjectionConflictError, QuarantineRow, Table, ViewBatch, ViewDB
 
 __all__ = [
     "ElevatorFoldView",
@@ -49,6 +57,9 @@ __all__ = [
     "effective_history",
 ]
 
+log = logging.getLogger("liftledger.projections")
+# What a view must never quarantine a record for: the store failing under it, or the process running out of memory.
+_NOT_THE_RECORD: tuple[type[BaseException], ...] = (*STORE_FAILURES, MemoryError)
 Rows = dict[tuple[Table[Any], tuple[Any, ...]], Any]  # pending changes: (table, key) → row, or None to delete
 StoredEvents = list[StoredRecord]  # index rows with their records, as the store scans them
 History = Callable[[str, int], list[LedgerEvent]]  # (equipment code, up to position) → events in log order
@@ -81,6 +92,27 @@ class View(ABC):
         self.durable = 0  # stored up to here
         self.history: History = _no_history
         self.refolds = 0
+        self.poisoned: set[str] = set()  # event ids quarantined for this view: never folded into it again
+        self.quarantine_log: list[QuarantineRow] = []  # quarantined since the last flush
+
+    def quarantine(self, event_id: str, position: int, event_type: str, stream_key: str, error: Exception) -> None:
+        """Leave a record out of this view for good, keeping the error it raised (stored at the next flush)."""
+        self.poisoned.add(event_id)
+        message = " ".join(str(error).split())[:500] or type(error).__name__
+        self.quarantine_log.append(QuarantineRow(self.name, event_id, position, event_type, stream_key,
+                                                 type(error).__name__, message))
+
+    def quarantine_event(self, ev: LedgerEvent, error: Exception) -> None:
+        self.quarantine(ev.event_id, ev.position, ev.type, ev.stream_key, error)
+
+    def fold_event(self, ev: LedgerEvent) -> None:
+        """:meth:`apply`, isolated: a record that makes the view throw is quarantined, and the view goes on."""
+        try:
+            self.apply(ev)
+        except _NOT_THE_RECORD:
+            raise
+        except Exception as error:
+            self.quarantine_event(ev, error)
 
     @abstractmethod
     def apply(self, ev: LedgerEvent) -> None:
@@ -112,6 +144,19 @@ class GlobalView(View):
     def delete(self, table: Table[Any], key: tuple[Any, ...]) -> None:
         self.rows[(table, key)] = None
 
+    def fold_event(self, ev: LedgerEvent) -> None:
+        """Each record's rows are staged: a record that throws half-way leaves none of its rows behind."""
+        kept, self.rows = self.rows, {}
+        try:
+            self.apply(ev)
+            kept.update(self.rows)
+        except _NOT_THE_RECORD:
+            raise
+        except Exception as error:
+            self.quarantine_event(ev, error)
+        finally:
+            self.rows = kept
+
     def drain(self, batch: ViewBatch) -> None:
         _drain_rows(self.rows, batch)
 
@@ -131,6 +176,8 @@ class FoldState:
     rows: Rows = field(default_factory=dict)
     last_at: int = -(2**62)  # occurred_at of the last event folded
     last_position: int = 0  # and its position (0: nothing folded yet)
+    last_id: str = ""  # and its event id and type
+    last_type: str = ""
     dirty: bool = False
     purge: bool = False  # replace every row of this elevator (after a refold)
 
@@ -168,7 +215,7 @@ class ElevatorFoldView(View, Generic[St]):
     # --- folding ---------------------------------------------------------------------------------------------
 
     def apply(self, ev: LedgerEvent) -> None:
-        if ev.stream_kind != "elevator":
+        if ev.stream_kind != "elevator" or ev.event_id in self.poisoned:
             return
         code = ev.stream_key
         st = self.states.get(code)
@@ -177,7 +224,13 @@ class ElevatorFoldView(View, Generic[St]):
         if ev.corrects is not None or ev.occurred_at < st.last_at:
             st = self._refold(code, ev.position)
         else:
-            self.step(st, ev)
+            try:
+                self.step(st, ev)
+            except _NOT_THE_RECORD:
+                raise
+            except Exception as error:  # the state may be half-changed: fold the elevator again without it
+                self.quarantine_event(ev, error)
+                st = self._refold(code, ev.position)
         if not st.dirty:
             st.dirty = True
             self.touched[code] = st
@@ -190,15 +243,25 @@ class ElevatorFoldView(View, Generic[St]):
         handler = self.handlers.get(kind)
         if handler is not None:
             handler(self, st, ev)
-        st.last_at, st.last_position = ev.occurred_at, ev.position
+        st.last_at, st.last_position, st.last_id, st.last_type = ev.occurred_at, ev.position, ev.event_id, kind
 
     def fold(self, code: str, events: Iterable[LedgerEvent]) -> St:
-        """A fresh state folded over ``events`` (already effective and time-ordered)."""
-        st = self.new_state(code)
-        for ev in events:
-            if ev.type in self.types:
-                self.step(st, ev)
-        return st
+        """A fresh state folded over ``events`` (already effective and time-ordered), leaving out quarantined
+        records; a record that throws is quarantined and the fold starts again without it."""
+        wanted = [ev for ev in events if ev.type in self.types]
+        while True:
+            st = self.new_state(code)
+            current: LedgerEvent | None = None
+            try:
+                for current in wanted:
+                    if current.event_id not in self.poisoned:
+                        self.step(st, current)
+                return st
+            except _NOT_THE_RECORD:
+                raise
+            except Exception as error:
+                assert current is not None
+                self.quarantine_event(current, error)
 
     def _load(self, code: str) -> St:
         if self.memory_base == 0 and not self.evicted:
@@ -219,14 +282,49 @@ class ElevatorFoldView(View, Generic[St]):
         return st
 
     def drain(self, batch: ViewBatch) -> None:
-        for code, st in self.touched.items():
-            self.settle(st)
+        for code, touched in self.touched.items():
+            st = self._settled(code, touched)
             if st.purge:
                 batch.purge_codes.add(code)
                 st.purge = False
             _drain_rows(st.rows, batch)
             st.dirty = False
         self.touched = {}
+
+    def _settled(self, code: str, st: St) -> St:
+        """:meth:`settle`, isolated: if summarizing the state throws, the record that made it throw is found (the
+        elevator folded again one record at a time, settling after each), quarantined, and the elevator folded
+        again without it, until the state settles."""
+        while True:
+            try:
+                self.settle(st)
+                return st
+            except _NOT_THE_RECORD:
+                raise
+            except Exception as error:
+                culprit = self._culprit(code)
+                if culprit is None:
+                    raise  # no record makes it throw on its own: a bug in the view, not poison in the ledger
+                self.quarantine_event(culprit, error)
+                st = self._refold(code, self.position)
+                st.dirty = True
+
+    def _culprit(self, code: str) -> LedgerEvent | None:
+        """The first record after which the elevator's state no longer settles."""
+        events = effective_history(self.history(code, self.position))
+        st = self.new_state(code)
+        for ev in events:
+            if ev.type not in self.types or ev.event_id in self.poisoned:
+                continue
+            try:
+                self.step(st, ev)
+                st.dirty = True
+                self.settle(st)
+            except _NOT_THE_RECORD:
+                raise
+            except Exception:
+                return ev
+        return None
 
     def forget(self) -> None:
         self.states.clear()
@@ -274,6 +372,7 @@ class RunReport:
     rows: int = 0
     conflicts: int = 0
     refolds: int = 0
+    quarantined: int = 0  # records quarantined by a view during this run
     seconds: float = 0.0
     positions: dict[str, int] = field(default_factory=dict)
 
@@ -283,7 +382,8 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"events": self.events, "applied": self.applied, "flushes": self.flushes, "rows": self.rows,
-                "conflicts": self.conflicts, "refolds": self.refolds, "seconds": round(self.seconds, 3),
+                "conflicts": self.conflicts, "refolds": self.refolds, "quarantined": self.quarantined,
+                "seconds": round(self.seconds, 3),
                 "events_per_second": round(self.rate), "positions": dict(sorted(self.positions.items()))}
 
 
@@ -358,6 +458,8 @@ class ProjectionRunner:
             if position != view.durable or not self._synced:
                 view.position = view.durable = position
                 view.forget()
+                view.poisoned = self.db.quarantined_ids(view.name)
+                view.quarantine_log.clear()
         self._synced = True
 
     def _drop_memory(self) -> None:
@@ -400,7 +502,7 @@ class ProjectionRunner:
             if wanted:
                 ev = decode(row, record)
                 for view in wanted:
-                    view.apply(ev)
+                    view.fold_event(ev)
                 applied += len(wanted)
         last, _ = rows[-1]
         for view in self.views:
@@ -416,7 +518,7 @@ class ProjectionRunner:
             if wanted:
                 ev = decode(row, record)
                 for view in wanted:
-                    view.apply(ev)
+                    view.fold_event(ev)
                 applied += len(wanted)
             for view in behind:
                 view.position = row.position
@@ -427,6 +529,8 @@ class ProjectionRunner:
         for view in self.views:
             batch = ViewBatch(view.name, view.version, view.durable, view.position, view.tables)
             view.drain(batch)
+            for row in view.quarantine_log:
+                batch.put(QUARANTINE, QUARANTINE.key_of(row), row)
             if batch.rows or batch.purge_codes or view.position != view.durable:
                 batches.append(batch)
                 report.rows += batch.rows
@@ -436,6 +540,11 @@ class ProjectionRunner:
         self.db.commit(batches)
         report.flushes += 1
         for view in self.views:
+            for row in view.quarantine_log:
+                log.error("view %s quarantined %s %s (position %d, %s): %s: %s", row.view, row.type, row.event_id,
+                          row.position, row.stream_key, row.error, row.message)
+            report.quarantined += len(view.quarantine_log)
+            view.quarantine_log.clear()
             view.durable = view.position
             report.refolds += view.refolds
             view.refolds = 0

@@ -23,7 +23,7 @@ import orjson
 from ledger.core.errors import ConflictError
 from ledger.store import Store
 
-__all__ = ["Json", "ProjectionConflictError", "Table", "ViewBatch", "ViewDB"]
+__all__ = ["QUARANTINE", "Json", "ProjectionConflictError", "QuarantineRow", "Table", "ViewBatch", "ViewDB"]
 
 TRACKING = "pj_tracking"
 
@@ -79,6 +79,23 @@ class Table(Generic[R]):
     def key_of(self, row: Sequence[Any]) -> tuple[Any, ...]:
         """The primary-key values of ``row`` (a tuple in column order)."""
         return self._key(row)
+
+
+class QuarantineRow(NamedTuple):
+    """A record one view could not fold: it is left out of that view (which goes on), with the error it raised."""
+
+    view: str
+    event_id: str
+    position: int
+    type: str
+    stream_key: str
+    error: str  # the exception's class
+    message: str
+
+
+# Every view's quarantine in one table, written with the view's rows in its flush and emptied with its rebuild.
+QUARANTINE: Table[QuarantineRow] = Table("pj_quarantine", QuarantineRow, key=("view", "event_id"),
+                                         indexes=(("view", "position"),), by_code=False)
 
 
 @dataclass
@@ -187,7 +204,7 @@ class ViewDB:
                 f"CREATE TABLE IF NOT EXISTS {self.t(TRACKING)} (view TEXT NOT NULL PRIMARY KEY, "
                 f"position {self._kind('int')} NOT NULL, version TEXT NOT NULL)"
             )
-            for table in tables:
+            for table in (*tables, QUARANTINE):
                 for statement in self._ddl(table):
                     cursor.execute(statement)
             for view, version in sorted(versions.items()):
@@ -196,6 +213,19 @@ class ViewDB:
                              "ON CONFLICT (view) DO NOTHING"),
                     (view, version),
                 )
+
+    def quarantined(self, view: str | None = None) -> list[QuarantineRow]:
+        """Quarantined records (of one view), in log order."""
+        rows = self.select(QUARANTINE, "view = ?" if view else "", (view,) if view else ())
+        return sorted(rows, key=lambda r: (r.position, r.view))
+
+    def quarantined_ids(self, view: str) -> set[str]:
+        return set(self.values(QUARANTINE, "event_id", "view = ?", (view,)))
+
+    def quarantine_counts(self) -> dict[str, int]:
+        """How many records each view holds in quarantine (views with none are left out)."""
+        return {str(view): int(n) for view, n in self.read(
+            f"SELECT view, COUNT(*) FROM {self.t(QUARANTINE.name)} GROUP BY view")}
 
     def positions(self) -> dict[str, tuple[int, str]]:
         return {view: (int(pos), ver) for view, pos, ver in self.read(f"SELECT view, position, version FROM "
@@ -214,6 +244,7 @@ class ViewDB:
                         cursor.execute(statement)
                 else:
                     cursor.execute(f"DELETE FROM {self.t(table.name)}")
+            cursor.execute(self.sql(f"DELETE FROM {self.t(QUARANTINE.name)} WHERE view = ?"), (view,))
             cursor.execute(self.sql(f"UPDATE {self.t(TRACKING)} SET position = 0, version = ? WHERE view = ?"),
                            (version, view))
 

@@ -34,15 +34,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar, NamedTuple
 
 from ledger.core.gbt24476 import SAFETY_FAULT_CODES
+from ledger.core.identifiers import date_of_ordinal
 from ledger.core.maintenance_items import TESTED_ITEMS, TIER_ITEMS
 from ledger.core.schema.lifecycle import SAFETY_COMPONENTS
 from projections.config import DAY_S
 from projections.framework.context import ElevatorContext, Suspension, is_run_evidence
-from projections.framework.events import EventRef, LedgerEvent, add_years, day, day_start, instant, local_day, ref
+from projections.framework.events import (
+    EventRef,
+    LedgerEvent,
+    add_years,
+    day,
+    day_start,
+    instant,
+    local_day,
+    ordinal_start,
+    ref,
+)
 from projections.framework.findings import BookState, Finding, FindingFoldView, FindingRow
 from projections.framework.storage import Table
 
@@ -324,14 +335,14 @@ class AlertsView(FindingFoldView[AlertState]):
         three_no: dict[str, Finding] = {}
         registration = ctx.registration
         for g0, g1 in gaps:
-            key = date.fromordinal(g0).isoformat()
+            key = date_of_ordinal(g0).isoformat()
             evidence = [r for r in (registration, self._contract_before(ctx, g0)) if r is not None]
             detail = {"from": key}
             no_contract[key] = _interval_finding("F13.no_contract", key, g0, g1, evidence, detail)
             for f0, f1, fund_ref in self._fundless(st):
                 a, b = max(g0, f0), _min_end(g1, f1)
                 if b is None or a < b:
-                    k = date.fromordinal(a).isoformat()
+                    k = date_of_ordinal(a).isoformat()
                     three_no[k] = _interval_finding("F13.three_no", k, a, b, [fund_ref, *evidence[1:]], {
                         "missing": ["maintainer", "maintenance_fund"], "from": k})
         st.book.keep("F13.no_contract", no_contract)
@@ -384,9 +395,9 @@ class AlertsView(FindingFoldView[AlertState]):
         floor = not_before or 0
         detail = {"next_due_date": due.isoformat()}
         if not st.applied:
-            apply_by = day_start(due - timedelta(days=self.config.inspection_apply_days))
+            apply_by = day_start(due) - self.config.inspection_apply_days * DAY_S
             st.book.open("F6.inspection_apply", key, max(apply_by, floor), [r], dict(detail))
-        st.book.open("F6.inspection_expired", key, max(day_start(due + timedelta(days=1)), floor), [r],
+        st.book.open("F6.inspection_expired", key, max(day_start(due) + DAY_S, floor), [r],
                      dict(detail))
 
     def _close_inspection_clocks(self, st: AlertState, t: int, r: EventRef) -> None:
@@ -531,8 +542,7 @@ class AlertsView(FindingFoldView[AlertState]):
 
 def _interval_finding(rule: str, key: str, d0: int, d1: int | None, evidence: list[EventRef],
                       detail: dict[str, Any]) -> Finding:
-    return Finding(rule, key, day_start(date.fromordinal(d0)),
-                   day_start(date.fromordinal(d1)) if d1 is not None else None, evidence, detail)
+    return Finding(rule, key, ordinal_start(d0), ordinal_start(d1) if d1 is not None else None, evidence, detail)
 
 
 def _min_end(a: int | None, b: int | None) -> int | None:

@@ -612,7 +612,7 @@ def _registration(facts: Mapping[str, Any], ctx: Mapping[str, Any]) -> dict[str,
 
 def use_year(use_start: int, when: date) -> int:
     """The year of use (1 = the first twelve months) a date falls in."""
-    start = date.fromordinal(local_day(use_start).toordinal())
+    start = local_day(use_start)
     years = when.year - start.year - ((when.month, when.day) < (start.month, start.day))
     return years + 1
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, ClassVar, NamedTuple
 
 from ledger.core.gbt24476 import FAULT_CODES, SAFETY_FAULT_CODES
@@ -308,7 +307,7 @@ class FleetView(ElevatorFoldView[FleetState]):
     def _report(self, st: FleetState, ev: LedgerEvent) -> None:
         p, t = ev.payload, ev.occurred_at
         if p["conclusion"] == "pass" and p.get("next_due_date"):
-            end = day_start(day(p["next_due_date"]) + timedelta(days=1))
+            end = day_start(day(p["next_due_date"])) + DAY_S
             st.rows[(KPI_VALIDITY, (st.code, ev.event_id))] = ValidityRow(st.code, ev.event_id, t, end)
         if ev.type == "SupervisoryInspected":
             return
@@ -368,7 +367,7 @@ def service_segments(code: str, ctx: ElevatorContext, registrations: list[Regist
             cuts.add(s.end)
     for c in ctx.contracts.values():
         cuts.add(day_start(c.start))
-        cuts.add(day_start(c.last_day + timedelta(days=1)))
+        cuts.add(day_start(c.last_day) + DAY_S)
     points = sorted(t for t in cuts if t >= start and (end is None or t < end))
     out: list[ServiceRow] = []
     for n, a in enumerate(points):

@@ -66,6 +66,13 @@ class AnalyticsService:
         with self._lock:
             self.projections.catch_up()
 
+    def status(self) -> dict[str, Any]:
+        """Each view's lag and quarantine count (readiness, the dashboard); reads only."""
+        return self.projections.status()
+
+    def quarantine(self) -> list[dict[str, Any]]:
+        return self.projections.quarantine()
+
     def current(self) -> Projections:
         """The projections, caught up first when they are only a little behind (read-your-writes)."""
         lag = self.lag()
