@@ -51,6 +51,7 @@ _ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("rebuild",): (),
     ("project",): ("--exit-when-idle",),
     ("backup",): ("--out", "{tmp}/backup.sqlite"),
+    ("status",): (),
     ("ingest",): ("--kafka", "127.0.0.1:1", "--topic", "t", "--group", "g"),
     ("serve",): ("--port", "1"),
     ("tokens", "issue"): ("--org", "91310000MA1FL0000X", "--role", "regulator"),
