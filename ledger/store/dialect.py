@@ -153,10 +153,15 @@ class Database:
         """A committed transaction for creating or changing tables. On PostgreSQL it first takes
         :data:`SCHEMA_LOCK` (released at commit), so processes starting together on a fresh schema create tables
         one after the other: concurrent ``CREATE TABLE IF NOT EXISTS`` of one name can otherwise fail on the
-        catalogue's unique index. SQLite serializes writers by itself."""
+        catalogue's unique index. On SQLite it takes the write lock at once (``BEGIN IMMEDIATE``): a deferred
+        transaction that reads the schema and then writes fails with "database is locked", without waiting, when
+        another process wrote in between."""
         with self.datastore.transaction(commit=True) as cursor:
             if self.dialect.is_postgres:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            else:  # eventsourcing began a deferred transaction that holds no lock yet: begin again, immediately
+                cursor.execute("ROLLBACK")
+                cursor.execute("BEGIN IMMEDIATE")
             yield cursor
 
     @contextmanager
