@@ -66,6 +66,8 @@ def _urls(path: str, query: set[str], values: dict[str, list[str]]) -> Iterator[
             kind = _QUERY_KINDS.get(name)
             if kind is not None:
                 yield from (f"{url}?{name}={value}" for value in values.get(kind, []))
+        if not path.startswith("/v1") and path not in _NO_AS_OF:  # the pages' shared as-of control
+            yield from (f"{url}?as_of={extreme[:10]}" for extreme in AT_EXTREMES)
         times = [name for name in ("at", "known_at", "since", "until") if name in query]
         for extreme in AT_EXTREMES:
             for name in times:
@@ -74,6 +76,7 @@ def _urls(path: str, query: set[str], values: dict[str, list[str]]) -> Iterator[
                 yield from (f"{url}?code={code}&at={extreme}" for code in values.get("code", [])[:3])
 
 
+_NO_AS_OF = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/healthz", "/readyz", "/login"})
 _QUERY_KINDS = {"code": "code", "incident": "event_id", "event_id": "event_id", "policy_no": "policy_no"}
 
 
