@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         failure = io_failure(e, getattr(args, "store", None))
         if failure is None:
             raise
-        print_error(f"liftledger: {failure.code}: {failure.message}")
+        print_error(error_json(failure) if as_json else f"liftledger: {describe_error(failure)}")
         return EXIT_USAGE if isinstance(failure, StoreStateError) else EXIT_FAILED
 
 

@@ -13,7 +13,15 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from api.cli.common import EXIT_FAILED, EXIT_OK, log_format, log_format_argument, open_store, store_argument
+from api.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    json_argument,
+    log_format,
+    log_format_argument,
+    open_store,
+    store_argument,
+)
 from api.cli.output import console, print_json, progress_bar
 from ledger.core.errors import ConfigurationError
 
@@ -75,7 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                       "records; exit 1 if a view holds a record in quarantine")
     store_argument(p)
     p.add_argument("--catch-up", action="store_true", help="catch the views up first (default: report as stored)")
-    p.add_argument("--json", action="store_true")
+    json_argument(p)
     p.set_defaults(run=cmd_status)
 
 
