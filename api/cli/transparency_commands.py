@@ -23,8 +23,12 @@ if TYPE_CHECKING:
     from ledger.adapters.witness_client import CosignatureCollector
     from ledger.core.keys import SigningKey
     from ledger.store.transparency import IssuedCheckpoint, TransparencyLog
+    from ledger.tlog.trust import TrustAnchors
 
-__all__ = ["print_passport_summary", "register"]
+__all__ = ["EXIT_UNANCHORED", "print_passport_summary", "register", "trust_anchors"]
+
+# Every check passed, but nothing pinned the regulator's root: the registry is only the operator's word.
+EXIT_UNANCHORED = 3
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -105,11 +109,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("verify-passport", help="verify a passport offline: no store, no network")
     p.add_argument("file", help="the file to verify (- for stdin)")
-    p.add_argument("--trust", required=True, metavar="VKEY", help="the log operator's verifier key")
-    p.add_argument("--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key")
-    p.add_argument("--min-witnesses", type=int, default=0, help="how many of the --witness keys must have cosigned")
+    trust_arguments(p)
     json_argument(p)
     p.set_defaults(run=cmd_verify_passport)
+
+    p = sub.add_parser("trust-file", help="write the regulator trust file that pins this ledger's genesis key")
+    store_argument(p)
+    p.add_argument("--out", required=True)
+    p.set_defaults(run=cmd_trust_file)
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
@@ -301,36 +308,79 @@ def cmd_passport(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         passport = build_passport(store, args.equipment_code)
     Path(args.out).write_bytes(orjson.dumps(passport, option=orjson.OPT_INDENT_2) + b"\n")
-    emit(args, {"passport": args.out, "equipment_code": args.equipment_code, "events": len(passport["events"]),
-                "registry_records": len(passport["registry"]), "bytes": Path(args.out).stat().st_size})
+    streams = passport["streams"]
+    emit(args, {"passport": args.out, "equipment_code": args.equipment_code, "events": len(streams[0]["records"]),
+                "organizations": len(streams) - 1, "registry_records": sum(len(s["records"]) for s in streams[1:]),
+                "bytes": Path(args.out).stat().st_size})
     return EXIT_OK
 
 
-def cmd_verify_passport(args: argparse.Namespace) -> int:
-    from ledger.tlog.checkpoint import NoteVerifier, WitnessVerifier
-    from ledger.tlog.passport import verify_passport
+def trust_arguments(p: argparse.ArgumentParser, *, operator_required: bool = True) -> None:
+    """The trust anchors every offline verification takes (docs/FORMAT.md §II.9)."""
+    p.add_argument("--trust", required=operator_required, metavar="VKEY", help="the log operator's verifier key")
+    root = p.add_mutually_exclusive_group()
+    root.add_argument("--regulator-key", metavar="BASE64",
+                      help="the regulator's root: the genesis public key (as `liftledger init` prints it)")
+    root.add_argument("--regulator-trust", metavar="FILE",
+                      help="the regulator's root from its trust file (liftledger-regulator-trust/1)")
+    p.add_argument("--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key")
+    p.add_argument("--min-witnesses", type=int, default=0, help="how many of the witnesses must have cosigned")
 
-    try:
-        document = orjson.loads(_read_input(args.file))
-    except orjson.JSONDecodeError as e:
-        raise IntegrityError(f"the passport is not JSON: {e}", code="passport.malformed") from None
-    witnesses = tuple(WitnessVerifier.from_vkey(v) for v in args.witness)
-    summary = verify_passport(document, NoteVerifier.from_vkey(args.trust), witnesses=witnesses,
-                              min_witnesses=args.min_witnesses)
+
+def trust_anchors(args: argparse.Namespace) -> TrustAnchors:
+    from ledger.tlog.checkpoint import NoteVerifier, WitnessVerifier
+    from ledger.tlog.trust import RegulatorRoot, TrustAnchors
+
+    regulator = None
+    if args.regulator_key:
+        regulator = RegulatorRoot.from_key(args.regulator_key)
+    elif args.regulator_trust:
+        regulator = RegulatorRoot.from_trust_file(_read_input(args.regulator_trust))
+    return TrustAnchors(NoteVerifier.from_vkey(args.trust), regulator,
+                        tuple(WitnessVerifier.from_vkey(v) for v in args.witness), args.min_witnesses)
+
+
+def cmd_verify_passport(args: argparse.Namespace) -> int:
+    from ledger.tlog.passport import parse_passport, verify_passport
+
+    anchors = trust_anchors(args)
+    document = parse_passport(_read_input(args.file))
+    summary = verify_passport(document, anchors.operator, witnesses=anchors.witnesses,
+                              min_witnesses=anchors.min_witnesses, regulator=anchors.regulator)
     if args.json:
         print_json(summary.to_dict())
-        return EXIT_OK
-    print_passport_summary(console(), summary.to_dict())
+    else:
+        print_passport_summary(console(), summary.to_dict())
+    return EXIT_OK if summary.verified else EXIT_UNANCHORED
+
+
+def cmd_trust_file(args: argparse.Namespace) -> int:
+    from ledger.store.passport_export import regulator_trust
+
+    with open_store(args) as store:
+        trust = regulator_trust(store)
+    Path(args.out).write_bytes(orjson.dumps(trust, option=orjson.OPT_INDENT_2) + b"\n")
+    print_json({"trust_file": args.out, **trust})
     return EXIT_OK
 
 
 def print_passport_summary(console: Console, summary: dict[str, Any]) -> None:
-    """The human summary of a verified passport: elevator, records by type, signers, checkpoint, witnesses."""
+    """The human summary of a checked passport: what is verified, what is only the operator's word, what no passport
+    can show; then the elevator, records by type, signers, streams, checkpoint and witnesses."""
     from rich.table import Table
 
     cp = summary["checkpoint"]
-    console.print(f"[green]VERIFIED[/green] elevator {summary['equipment_code']}: {summary['events']} records "
-                  f"from {summary['first_event']} to {summary['last_event']}")
+    what = (f"elevator {summary['equipment_code']}: {summary['events']} records from {summary['first_event']} to "
+            f"{summary['last_event']}")
+    if summary["verified"]:
+        root = summary["anchors"]["regulator_root"]
+        console.print(f"[green]VERIFIED[/green] {what}, against the regulator root {root['key_id'][:16]}…")
+    else:
+        console.print(f"[yellow]CONSISTENT, NOT VERIFIED[/yellow] {what}")
+    for fact in summary["operator_word"]:
+        console.print(f"[yellow]only the operator's word:[/yellow] {fact}")
+    for fact in summary["not_provable"]:
+        console.print(f"no passport can show: {fact}")
     console.print(f"checkpoint: {cp['origin']} size {cp['size']} root {cp['root_hash'][:16]}… issued {cp['time']}")
     witnesses = ", ".join(f"{w['name']} at {format_instant(w['timestamp'])}" for w in summary["witnesses"])
     console.print(f"witnesses: {witnesses or 'none'}")
@@ -340,13 +390,22 @@ def print_passport_summary(console: Console, summary: dict[str, Any]) -> None:
     for name, count in summary["events_by_type"].items():
         types.add_row(name, str(count))
     console.print(types)
-    signers = Table(title="signers (keys verified against the included registry records)", show_edge=False)
+    signers = Table(title="signers (keys verified against the registry records shown)", show_edge=False)
     for column in ("organization", "统一社会信用代码", "roles", "records", "keys"):
         signers.add_column(column)
     for org, signer in summary["signers"].items():
         signers.add_row(signer["name"], org, ", ".join(signer["roles"]), str(signer["events"]),
                         ", ".join(k[:8] for k in signer["key_ids"]))
     console.print(signers)
+    if summary["streams"]:
+        streams = Table(title="streams shown (each whole up to its last record; later ones cannot be shown)",
+                        show_edge=False)
+        for column in ("stream", "name", "records", "last leaf", "last recorded"):
+            streams.add_column(column)
+        for shown in summary["streams"]:
+            streams.add_row(shown["stream"], shown["name"], str(shown["records"]), str(shown["last_leaf"]),
+                            shown["last_recorded_at"] or "—")
+        console.print(streams)
 
 
 def _read_input(path: str) -> bytes:

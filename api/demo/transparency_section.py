@@ -14,10 +14,11 @@ from ledger.adapters.witness_state import WitnessStateFile
 from ledger.core.errors import LedgerError
 from ledger.core.keys import SigningKey
 from ledger.store import Store, parse_store_url
-from ledger.store.passport_export import build_passport
+from ledger.store.passport_export import build_passport, regulator_trust
 from ledger.store.transparency import TransparencyLog
 from ledger.tlog.checkpoint import WitnessSigner
 from ledger.tlog.passport import verify_passport
+from ledger.tlog.trust import RegulatorRoot
 from ledger.tlog.witness import Witness, parse_cosignature_response
 
 __all__ = ["transparency"]
@@ -41,12 +42,15 @@ def transparency(demo: DemoRun) -> None:
     with demo.section(f"Export elevator {elevator}'s passport and verify it offline (no store, no network)"):
         path = demo.workdir / f"passport-{elevator}.json"
         path.write_bytes(orjson.dumps(build_passport(demo.store, elevator), option=orjson.OPT_INDENT_2))
-        summary = verify_passport(orjson.loads(path.read_bytes()), log.operator,
-                                  witnesses=(witness_signer.verifier(),), min_witnesses=1)
+        trust = demo.workdir / "regulator-trust.json"  # what the regulator publishes: it pins the genesis key
+        trust.write_bytes(orjson.dumps(regulator_trust(demo.store), option=orjson.OPT_INDENT_2))
+        summary = verify_passport(path.read_bytes(), log.operator, witnesses=(witness_signer.verifier(),),
+                                  min_witnesses=1, regulator=RegulatorRoot.from_trust_file(trust.read_bytes()))
         print_passport_summary(demo.console, summary.to_dict())
         demo.console.print(f"the same from the command line:\n  liftledger verify-passport {path} "
-                           f"--trust '{log.operator.vkey()}' --witness '{witness_signer.vkey()}' --min-witnesses 1")
-        demo.check(True, f"passport of {path.stat().st_size:,} bytes verified", "")
+                           f"--trust '{log.operator.vkey()}' --regulator-trust {trust} "
+                           f"--witness '{witness_signer.vkey()}' --min-witnesses 1")
+        demo.check(summary.verified, f"passport of {path.stat().st_size:,} bytes verified", "not verified")
     if demo.url.kind == "sqlite":
         with demo.section("A passport exported from a tampered copy of the store fails offline"):
             _tampered_passport(demo, elevator, log)

@@ -1,35 +1,28 @@
-"""Passport export: an elevator's records, their proofs and the registry records behind its signers, from the store.
+"""Passport export: an elevator's stream and the whole stream of every organization it involves, from the store.
 
-The format and its verification are in ledger/tlog/passport.py (pure); this module only reads.
+The format and its verification are in ledger/tlog/passport.py (pure); this module only reads. The organizations
+a passport must show are those the rules consult when its records are replayed: every signer, every organization
+a record names (a user unit, a maintainer, a penalized party…), and — since their own streams are replayed too —
+the signers and named organizations of those streams' records, up to the genesis regulator. Each stream is shown
+whole, from ``seq`` 1 to its last record below the checkpoint.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from typing import Any
 
-from ledger.core.chain import GENESIS_HASH
 from ledger.core.errors import ConflictError, NotFoundError
-from ledger.core.schema.registry_events import OrganizationRegistered, RegistryGenesis
+from ledger.core.identifiers import check_uscc
+from ledger.core.schema.registry_events import RegistryGenesis
 from ledger.core.submission import Submission, parse_line
-from ledger.store import IndexRow, MerkleLogReader, Store
+from ledger.store import Store, StoredRecord
 from ledger.store.transparency import TransparencyLog
 from ledger.tlog.merkle import inclusion_proof
-from ledger.tlog.passport import KEY_EVENTS, PASSPORT_FORMAT
+from ledger.tlog.passport import PASSPORT_FORMAT
+from ledger.tlog.trust import RegulatorRoot
 
-__all__ = ["build_passport"]
-
-
-class _RegistryRecord(NamedTuple):
-    row: IndexRow
-    record: bytes
-    submission: Submission
-    prev_hash: bytes  # the organization stream's head before it
-
-
-class _RegistryCatalogue(NamedTuple):
-    by_key: dict[str, list[int]]  # key id → positions of the records that establish it
-    by_org: dict[str, list[int]]  # organization → positions of the records that register it
-    records: dict[int, _RegistryRecord]  # by position
+__all__ = ["build_passport", "involved_organizations", "regulator_trust"]
 
 
 def build_passport(store: Store, equipment_code: str) -> dict[str, Any]:
@@ -42,64 +35,71 @@ def build_passport(store: Store, equipment_code: str) -> dict[str, Any]:
     if stream[-1].row.leaf >= issued.size:
         raise ConflictError("the latest checkpoint does not cover this elevator's newest record: issue a checkpoint",
                             code="passport.stale_checkpoint")
-    events = [_event_item(stored.row, stored.record, issued.size, store.tree) for stored in stream]
-    registry = _registry_items(store, [parse_line(stored.record) for stored in stream], issued.size)
+    streams = [(f"elevator:{equipment_code}", stream)]
+    genesis = store.index.first_of_type("RegistryGenesis")
+    first = [genesis.stream_key] if genesis is not None else []
+    for org, rows in _organization_streams(store, stream, first, issued.size):
+        streams.append((f"org:{org}", rows))
     return {
         "format": PASSPORT_FORMAT, "log_origin": log.origin, "checkpoint": issued.note,
-        "equipment_code": equipment_code, "events": events, "registry": registry,
+        "equipment_code": equipment_code,
+        "streams": [{"stream": name, "records": [_record_item(stored, issued.size, store) for stored in rows]}
+                    for name, rows in streams],
     }
 
 
-def _event_item(row: IndexRow, record: bytes, size: int, tree: MerkleLogReader) -> dict[str, Any]:
-    proof = inclusion_proof(row.leaf, size, tree)
-    return {"seq": row.seq, "leaf_index": row.leaf, "recorded_at": row.recorded_at, "record": record.decode(),
+def _record_item(stored: StoredRecord, size: int, store: Store) -> dict[str, Any]:
+    row = stored.row
+    proof = inclusion_proof(row.leaf, size, store.tree)
+    return {"seq": row.seq, "leaf_index": row.leaf, "recorded_at": row.recorded_at, "record": stored.record.decode(),
             "proof": [h.hex() for h in proof]}
 
 
-def _registry_items(store: Store, signed: list[Submission], size: int) -> list[dict[str, Any]]:
-    """The registry records behind the signers' keys, transitively up to genesis, each with its proof."""
-    catalogue = _registry_catalogue(store)
-    wanted: set[int] = set()
-    pending = [(sub.envelope.key_id, sub.org) for sub in signed]
-    seen_keys: set[str] = set()
+def _organization_streams(store: Store, stream: list[StoredRecord], first: list[str],
+                          size: int) -> Iterator[tuple[str, list[StoredRecord]]]:
+    """The involved organizations' streams (below ``size``), in the order they were found."""
+    pending = [*first, *involved_organizations(parse_line(stored.record) for stored in stream)]
+    shown: set[str] = set()
     while pending:
-        key_id, org = pending.pop()
-        if key_id in seen_keys:
+        org = pending.pop(0)
+        if org in shown:
             continue
-        seen_keys.add(key_id)
-        for position in (*catalogue.by_key.get(key_id, ()), *catalogue.by_org.get(org, ())):
-            if position not in wanted:
-                wanted.add(position)
-                sub = catalogue.records[position].submission
-                pending.append((sub.envelope.key_id, sub.org))
-    items = []
-    for position in sorted(wanted):
-        found = catalogue.records[position]
-        if found.row.leaf >= size:
+        shown.add(org)
+        rows = [stored for stored in store.index.stream_rows(org) if stored.row.stream_kind == "org"
+                and stored.row.leaf < size]
+        if not rows:
             continue
-        proof = inclusion_proof(found.row.leaf, size, store.tree)
-        items.append({"leaf_index": found.row.leaf, "recorded_at": found.row.recorded_at,
-                      "prev_hash": found.prev_hash.hex(), "record": found.record.decode(),
-                      "proof": [h.hex() for h in proof]})
-    return items
+        yield org, rows
+        pending.extend(involved_organizations(parse_line(stored.record) for stored in rows))
 
 
-def _registry_catalogue(store: Store) -> _RegistryCatalogue:
-    """Every organization-stream record, indexed by the key ids and organizations it establishes."""
-    by_key: dict[str, list[int]] = {}
-    by_org: dict[str, list[int]] = {}
-    records: dict[int, _RegistryRecord] = {}
-    heads: dict[str, bytes] = {}
-    after = 0
-    while batch := store.index.scan(after, 2000, stream_kind="org"):
-        for row, record in batch:
-            sub = parse_line(record)
-            records[row.position] = _RegistryRecord(row, record, sub, heads.get(row.stream_key, GENESIS_HASH))
-            heads[row.stream_key] = row.hash
-            after = row.position
-            if sub.type in KEY_EVENTS:
-                key_id: str = sub.payload.key_id  # type: ignore[attr-defined]  # every KEY_EVENTS payload names one
-                by_key.setdefault(key_id, []).append(row.position)
-            if isinstance(sub.payload, RegistryGenesis | OrganizationRegistered):
-                by_org.setdefault(sub.payload.org, []).append(row.position)
-    return _RegistryCatalogue(by_key, by_org, records)
+def involved_organizations(subs: Iterator[Submission]) -> list[str]:
+    """Every organization the records were signed by or name in their payloads, in first-seen order."""
+    found: dict[str, None] = {}
+    for sub in subs:
+        found[sub.org] = None
+        for text in _strings(sub.raw["payload"]):
+            if len(text) == 18 and check_uscc(text) is None:
+                found[text] = None
+    return list(found)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def regulator_trust(store: Store) -> dict[str, Any]:
+    """The regulator trust file (docs/FORMAT.md §II.9) that pins this ledger's genesis key: what the regulator
+    publishes for verifiers (from its own copy of the ledger — a verifier must not take it from the operator)."""
+    row = store.index.first_of_type("RegistryGenesis")
+    record = store.index.record_at(row.position) if row is not None else None
+    if record is None:
+        raise NotFoundError("this store has no RegistryGenesis")
+    return RegulatorRoot.trust_file(parse_line(record).payload_as(RegistryGenesis))

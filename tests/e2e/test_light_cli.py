@@ -68,6 +68,7 @@ class Artifacts:
     operator: str  # the log operator's verifier key
     witness: str
     impostor: str  # a verifier key with the log's name that signed none of it
+    regulator: Path  # the regulator trust file that pins the genesis key
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,10 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     (tmp / "inclusion.json").write_text(cli("prove", "inclusion", "--store", store, scenario.notes["entrapment"]))
     (tmp / "consistency.json").write_text(cli("prove", "consistency", "--store", store, "5", str(issued["size"])))
     cli("passport", "--store", store, ELEVATOR_A, "--out", str(tmp / "passport.json"))
+    cli("trust-file", "--store", store, "--out", str(tmp / "regulator.json"))
     impostor = NoteSigner(NoteVerifier.from_vkey(operator).name, SigningKey.generate().private).vkey()
     return Artifacts(tmp / "passport.json", tmp / "inclusion.json", tmp / "consistency.json", operator,
-                     witness["vkey"], impostor)
+                     witness["vkey"], impostor, tmp / "regulator.json")
 
 
 def cli(*argv: str, expect: int = 0) -> str:
@@ -155,19 +157,40 @@ def test_the_blocker_blocks(tmp_path: Path) -> None:
 
 def test_verify_passport_with_core_dependencies_only(tmp_path: Path, artifacts: Artifacts) -> None:
     run = light(tmp_path, "verify-passport", str(artifacts.passport), "--trust", artifacts.operator,
-                "--witness", artifacts.witness, "--min-witnesses", "1", "--json")
+                "--regulator-trust", str(artifacts.regulator), "--witness", artifacts.witness, "--min-witnesses", "1",
+                "--json")
     assert_light(run)
     assert run.code == 0, run.err
     summary = orjson.loads(run.out)
-    assert summary["ok"] is True and summary["equipment_code"] == ELEVATOR_A
+    assert summary["ok"] is True and summary["verified"] is True and summary["equipment_code"] == ELEVATOR_A
     assert [w["name"] for w in summary["witnesses"]] == ["insurer.example/w"]
-    assert summary["events"] == len(orjson.loads(artifacts.passport.read_bytes())["events"])
+    assert summary["operator_word"] == [] and summary["not_provable"]
+    assert summary["events"] == len(orjson.loads(artifacts.passport.read_bytes())["streams"][0]["records"])
     assert not any(m.split(".")[0] in NOT_CORE for m in run.loaded)
+
+
+def test_without_a_regulator_root_the_output_says_what_is_only_the_operators_word(
+        tmp_path: Path, artifacts: Artifacts) -> None:
+    run = light(tmp_path, "verify-passport", str(artifacts.passport), "--trust", artifacts.operator, "--json")
+    assert run.code == 3, run.err  # checked, but not VERIFIED
+    summary = orjson.loads(run.out)
+    assert (summary["verified"], summary["status"]) == (False, "operator_only")
+    assert any("regulator root" in fact for fact in summary["operator_word"])
+    assert any("witness" in fact for fact in summary["operator_word"])
+    run = light(tmp_path, "verify-passport", str(artifacts.passport), "--trust", artifacts.operator, allow=("rich",))
+    assert run.code == 3 and run.out.startswith("CONSISTENT, NOT VERIFIED") and "only the operator's word" in run.out
+    trust = orjson.loads(artifacts.regulator.read_bytes())
+    run = light(tmp_path, "verify-passport", str(artifacts.passport), "--trust", artifacts.operator,
+                "--regulator-key", trust["public_key"], "--json")
+    assert run.code == 0 and orjson.loads(run.out)["verified"] is True
+    other = SigningKey.generate().public.base64  # the root of another ledger: this log was not begun by it
+    refused(light(tmp_path, "verify-passport", str(artifacts.passport), "--trust", artifacts.operator,
+                  "--regulator-key", other), "trust.regulator_root")
 
 
 def test_verify_passport_summary_for_people_adds_only_rich(tmp_path: Path, artifacts: Artifacts) -> None:
     run = light(tmp_path, "verify-passport", str(artifacts.passport), "--trust", artifacts.operator,
-                "--witness", artifacts.witness, allow=("rich",))
+                "--regulator-trust", str(artifacts.regulator), "--witness", artifacts.witness, allow=("rich",))
     assert_light(run)
     assert run.code == 0 and run.out.startswith(f"VERIFIED elevator {ELEVATOR_A}: "), run.err
     assert "records by type" in run.out and "witnesses: insurer.example/w at " in run.out, run.out
@@ -187,14 +210,23 @@ def test_verify_passport_refusals_with_core_dependencies_only(tmp_path: Path, ar
     refused(light(tmp_path, "verify-passport", str(tmp_path / "truncated.json"), *trust), "passport.malformed")
 
     document = orjson.loads(passport)
-    record = orjson.loads(document["events"][-1]["record"])
+    events = document["streams"][0]["records"]
+    record = orjson.loads(events[-1]["record"])
     record["occurred_at"] = "2001-01-01T00:00:00Z"  # a later record moved back in time, its signature kept
-    document["events"][-1]["record"] = orjson.dumps(record).decode()
+    events[-1]["record"] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
     (tmp_path / "altered.json").write_bytes(orjson.dumps(document))
     refused(light(tmp_path, "verify-passport", str(tmp_path / "altered.json"), *trust), "proof.root_mismatch")
 
     refused(light(tmp_path, "verify-passport", str(tmp_path / "absent.json"), *trust), "config.invalid",
             exit_code=2)
+
+    text = orjson.dumps(orjson.loads(passport)).decode()  # compact: the splices below find their places
+    for name, bad in [("repeated", text.replace('"seq":1,', '"seq":1,"seq":1,', 1)),
+                      ("float", text.replace('"seq":1,', '"seq":1.0,', 1)),
+                      ("boolean", text.replace('"seq":1,', '"seq":true,', 1))]:
+        assert bad != text
+        (tmp_path / f"{name}.json").write_text(bad)
+        refused(light(tmp_path, "verify-passport", str(tmp_path / f"{name}.json"), *trust), "passport.malformed")
 
 
 def test_verify_proof_with_core_dependencies_only(tmp_path: Path, artifacts: Artifacts) -> None:

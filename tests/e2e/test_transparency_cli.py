@@ -69,8 +69,12 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
     code, out, _ = cli(capsys, "verify-passport", str(passport), "--trust", operator, "--witness", witness,
                        "--min-witnesses", "1", "--json")
     summary = orjson.loads(out)
-    assert code == 0 and summary["equipment_code"] == ELEVATOR_A
+    assert code == 3 and summary["equipment_code"] == ELEVATOR_A and not summary["verified"]  # no regulator root
     assert summary["witnesses"][0]["name"] == "insurer.example/w"
+    assert cli(capsys, "trust-file", "--store", store, "--out", str(tmp_path / "regulator.json"))[0] == 0
+    code, out, _ = cli(capsys, "verify-passport", str(passport), "--trust", operator, "--witness", witness,
+                       "--min-witnesses", "1", "--regulator-trust", str(tmp_path / "regulator.json"), "--json")
+    assert code == 0 and orjson.loads(out)["verified"] is True
     assert cli(capsys, "verify-passport", str(passport), "--trust", operator, "--min-witnesses", "2")[0] == 1
     (tmp_path / "truncated.json").write_bytes(passport.read_bytes()[:500])
     code, _, err = cli(capsys, "verify-passport", str(tmp_path / "truncated.json"), "--trust", operator)

@@ -158,13 +158,17 @@ def test_a_format_2_passport_carries_recorded_times_and_refuses_changed_ones(led
     log = TransparencyLog(ledger.store)
     log.issue(OPERATOR)
     doc = orjson.loads(orjson.dumps(build_passport(ledger.store, CODE)))
-    assert doc["format"] == "liftledger-passport/2"
-    assert all(type(item["recorded_at"]) is int for item in doc["events"] + doc["registry"])
+    assert doc["format"] == "liftledger-passport/3"
+    assert all(type(item["recorded_at"]) is int for stream in doc["streams"] for item in stream["records"])
     verify_passport(copy.deepcopy(doc), log.operator)
+
+    def last(d: dict[str, Any]) -> dict[str, Any]:
+        return d["streams"][0]["records"][-1]  # type: ignore[no-any-return]
+
     for mutate, code in (
-        (lambda d: d["events"][-1].update(recorded_at=d["events"][-1]["recorded_at"] - 1), "proof.root_mismatch"),
-        (lambda d: d["events"][-1].pop("recorded_at"), "passport.malformed"),
-        (lambda d: d["events"][-1].update(recorded_at=str(d["events"][-1]["recorded_at"])), "passport.malformed"),
+        (lambda d: last(d).update(recorded_at=last(d)["recorded_at"] - 1), "proof.root_mismatch"),
+        (lambda d: last(d).pop("recorded_at"), "passport.malformed"),
+        (lambda d: last(d).update(recorded_at=str(last(d)["recorded_at"])), "passport.malformed"),
         (lambda d: d.update(format="liftledger-passport/1"), "passport.malformed"),
     ):
         broken = copy.deepcopy(doc)
@@ -178,6 +182,7 @@ def test_a_format_1_passport_still_verifies_as_history() -> None:
     kept = orjson.loads((VECTORS / "passport" / "format1.json").read_bytes())
     summary = verify_passport(kept["passport"], NoteVerifier.from_vkey(kept["trust"]))
     assert summary.events == 4 and summary.equipment_code == CODE
+    assert (summary.status, summary.verified) == ("legacy", False)  # it cannot carry what the rules need
 
 
 def test_a_store_in_log_format_1_is_refused_with_a_typed_error(ledger: Ledger) -> None:
