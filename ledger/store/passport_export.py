@@ -13,16 +13,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from ledger.core.errors import ConflictError, NotFoundError
-from ledger.core.identifiers import check_uscc
 from ledger.core.schema.registry_events import RegistryGenesis
-from ledger.core.submission import Submission, parse_line
+from ledger.core.submission import parse_line
 from ledger.store import Store, StoredRecord
 from ledger.store.transparency import TransparencyLog
 from ledger.tlog.merkle import inclusion_proof
-from ledger.tlog.passport import PASSPORT_FORMAT
+from ledger.tlog.passport import PASSPORT_FORMAT, involved_organizations
 from ledger.tlog.trust import RegulatorRoot
 
-__all__ = ["build_passport", "involved_organizations", "regulator_trust"]
+__all__ = ["build_passport", "regulator_trust"]
 
 
 def build_passport(store: Store, equipment_code: str) -> dict[str, Any]:
@@ -71,28 +70,6 @@ def _organization_streams(store: Store, stream: list[StoredRecord], first: list[
             continue
         yield org, rows
         pending.extend(involved_organizations(parse_line(stored.record) for stored in rows))
-
-
-def involved_organizations(subs: Iterator[Submission]) -> list[str]:
-    """Every organization the records were signed by or name in their payloads, in first-seen order."""
-    found: dict[str, None] = {}
-    for sub in subs:
-        found[sub.org] = None
-        for text in _strings(sub.raw["payload"]):
-            if len(text) == 18 and check_uscc(text) is None:
-                found[text] = None
-    return list(found)
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def regulator_trust(store: Store) -> dict[str, Any]:

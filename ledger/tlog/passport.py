@@ -29,14 +29,14 @@ signatures and keys are checked, but they do not carry what the rules need, so t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
 
 from ledger.core.chain import GENESIS_HASH, chain_hash
 from ledger.core.errors import IntegrityError, LedgerError, ProofError, SchemaError
-from ledger.core.identifiers import format_instant
+from ledger.core.identifiers import check_uscc, format_instant
 from ledger.core.registry import Registry
 from ledger.core.replay import Replay
 from ledger.core.schema.registry_events import OrganizationRegistered, RegistryGenesis
@@ -54,6 +54,7 @@ __all__ = [
     "PASSPORT_FORMAT",
     "PASSPORT_FORMATS",
     "PassportSummary",
+    "involved_organizations",
     "parse_passport",
     "verify_passport",
 ]
@@ -155,6 +156,32 @@ class PassportSummary:
             "streams": [shown.to_dict() for shown in self.streams],
             "first_event": self.first_event, "last_event": self.last_event,
         }
+
+
+# --- what a passport shows ---------------------------------------------------------------------------------------
+
+
+def involved_organizations(subs: Iterable[Submission]) -> list[str]:
+    """Every organization the records were signed by or name in their payloads, in first-seen order: the
+    organization streams a passport shows for them (and, in turn, for those streams' records)."""
+    found: dict[str, None] = {}
+    for sub in subs:
+        found[sub.org] = None
+        for text in _strings(sub.raw["payload"]):
+            if len(text) == 18 and check_uscc(text) is None:
+                found[text] = None
+    return list(found)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 # --- verifying ---------------------------------------------------------------------------------------------------
