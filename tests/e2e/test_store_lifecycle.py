@@ -40,6 +40,7 @@ _ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("prove", "inclusion"): ("01900000-0000-7000-8000-000000000abc",),
     ("prove", "consistency"): ("1", "2"),
     ("passport",): ("311031001201800001", "--out", "{tmp}/passport.json"),
+    ("trust-file",): ("--out", "{tmp}/regulator-trust.json"),
     ("dossier",): ("311031001201800001",),
     ("alerts",): (),
     ("responsibility",): ("--elevator", "311031001201800001"),
