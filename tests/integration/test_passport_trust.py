@@ -19,7 +19,7 @@ from tests.vectors import generate_passport_vectors as vectors
 def test_the_ledger_accepts_the_valid_vectors_history_and_exports_the_same_passport(store_url: str) -> None:
     cast = vectors.Cast.make()
     history = cast.honest()
-    with Store(store_url) as store:
+    with Store(store_url, mode="create") as store:
         clock = [0]
         service = LedgerService(store, clock=lambda: clock[0])
         for logged in history:

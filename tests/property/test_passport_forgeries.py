@@ -58,7 +58,7 @@ class History:
 def _append_all(store_dir: Path, records: list[Logged], name: str) -> History:
     """Append each record to a fresh ledger at its recorded time; sort them into accepted and refused."""
     history = History()
-    with Store(f"sqlite:///{store_dir / name}.sqlite") as store:
+    with Store(f"sqlite:///{store_dir / name}.sqlite", mode="create") as store:
         clock = [0]
         service = LedgerService(store, clock=lambda: clock[0])
         for logged in records:
