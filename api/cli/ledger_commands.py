@@ -18,6 +18,7 @@ import orjson
 from api.cli import registry_commands
 from api.cli.common import EXIT_FAILED, EXIT_OK, json_argument, open_store, store_argument
 from api.cli.output import console, describe_error, emit, print_error, print_json, print_json_lines, progress_bar
+from api.cli.transparency_commands import trust_anchors, trust_arguments
 from ledger.core.errors import ConfigurationError, LedgerError, NotFoundError, SchemaError
 from ledger.core.identifiers import format_instant, uscc_check_char
 
@@ -112,10 +113,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     json_argument(p)
     p.set_defaults(run=cmd_restore)
 
-    p = sub.add_parser("verify", help="recompute every chain, signature, index row and Merkle node")
+    p = sub.add_parser("verify", help="recompute every chain, signature, rule, index row and Merkle node")
     store_argument(p)
     p.add_argument("--no-signatures", action="store_true", help="chains and Merkle log only")
     p.add_argument("--workers", type=int, default=2, help="processes (independent elevators verify in parallel)")
+    trust_arguments(p, operator_required=False)
+    held = p.add_mutually_exclusive_group()
+    held.add_argument("--checkpoint", metavar="NOTE",
+                      help="a signed checkpoint you hold (a file): the store must be a consistent extension of it")
+    held.add_argument("--since", metavar="NOTE",
+                      help="a signed checkpoint you trust (a file): verify only what was appended after it")
     json_argument(p)
     p.set_defaults(run=cmd_verify)
 
@@ -389,22 +396,48 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from ledger.store.verify import verify_store
 
+    anchors = trust_anchors(args) if args.trust else None
+    if anchors is None and (args.checkpoint or args.since or args.regulator_key or args.regulator_trust):
+        raise ConfigurationError("--checkpoint, --since and a regulator root need --trust OPERATOR_VKEY")
+    held = _read_text(args.checkpoint or args.since) if (args.checkpoint or args.since) else None
     with open_store(args) as store:
         show = not args.json and sys.stderr.isatty()
         with progress_bar("verify", store.audit.max_event_position(), enabled=show) as bar:
-            report = verify_store(store.url, signatures=not args.no_signatures, workers=args.workers,
-                                  progress=lambda done, total: bar.update(completed=done, total=total),
-                                  store=store if args.workers <= 1 else None)
+            def progress(done: int, total: int) -> None:
+                bar.update(completed=done, total=total)
+
+            if args.since:
+                from ledger.store.audit_since import verify_since
+
+                assert anchors is not None and held is not None
+                report = verify_since(store.url, held, anchors, progress=progress, store=store)
+            else:
+                report = verify_store(store.url, signatures=not args.no_signatures, workers=args.workers,
+                                      progress=progress, store=store if args.workers <= 1 else None,
+                                      anchors=anchors, checkpoint=held)
     if args.json:
         print_json(report.to_dict())
     else:
         summary = report.to_dict()
-        what = "chains, index and Merkle log" + ("" if args.no_signatures else ", signatures and keys")
+        what = "chains, index and Merkle log" + ("" if args.no_signatures else ", signatures, keys and rules")
+        if args.since:
+            what += f" of what was appended after the checkpoint of size {report.since_size}"
         if report.ok:
             console().print(f"[green]OK[/green] verified {what}: {summary['events']} events in "
                           f"{summary['elevators']} elevators and {summary['organizations']} organizations, "
                           f"{summary['signatures_verified']} signatures, tree size {summary['tree_size']}, "
                           f"{summary['merkle_nodes']} Merkle nodes, {summary['seconds']} s")
+            if report.extends is not None:
+                console().print(f"the store extends the checkpoint held (size {report.extends})")
+            for fact in report.operator_word:
+                console().print(f"[yellow]only the operator's word:[/yellow] {fact}")
         else:
             console().print(f"[red]FAILED[/red] {report.failure}")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigurationError(f"cannot read the checkpoint {path}: {e}") from None

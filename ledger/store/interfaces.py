@@ -19,6 +19,7 @@ from ledger.store.rows import (
     EventRow,
     IndexRow,
     LeafHash,
+    PrefixRow,
     RelationRecord,
     StoredRecord,
     StreamHead,
@@ -175,6 +176,11 @@ class AuditReader(Protocol):
 
     def stream_head_before(self, stream_key: str, position: int) -> StreamHead | None:
         """The indexed seq and hash of the stream's last event before ``position``."""
+        ...
+
+    def prefix_rows(self, stream_keys: Sequence[str], position: int, types: Collection[str]) -> list[PrefixRow]:
+        """For each of ``stream_keys``: its rows before ``position`` that are of ``types``, its first and its last,
+        in (stream, seq) order, each with the hash before it in its stream and its stored record."""
         ...
 
     def counts(self) -> TableCounts: ...

@@ -17,6 +17,7 @@ from ledger.store.rows import (
     EventRow,
     IndexRow,
     LeafHash,
+    PrefixRow,
     RelationRecord,
     StoredRecord,
     StreamHead,
@@ -67,6 +68,12 @@ class _Reader:
 def _stored_record(values: tuple[Any, ...]) -> StoredRecord:
     """From the columns of ``_JOINED``: the index row's, then the record's."""
     return StoredRecord(index_row(values[:-1]), bytes(values[-1]))
+
+
+def _prefix_row(values: tuple[Any, ...]) -> PrefixRow:
+    key, seq, leaf, recorded_at, digest, prev, kind, record = values
+    return PrefixRow(key, int(seq), int(leaf), int(recorded_at), bytes(digest), None if prev is None else bytes(prev),
+                     kind, bytes(record))
 
 
 def _marks(values: Collection[str]) -> str:
@@ -285,6 +292,22 @@ class AuditRanges(_Reader):
         ):
             return StreamHead(int(seq), bytes(digest))
         return None
+
+    def prefix_rows(self, stream_keys: Sequence[str], position: int, types: Collection[str]) -> list[PrefixRow]:
+        rows: list[PrefixRow] = []
+        wanted = sorted(types)
+        for start in range(0, len(stream_keys), 200):
+            keys = list(stream_keys[start:start + 200])
+            rows.extend(self._read_as(_prefix_row, (
+                "SELECT x.stream_key, x.seq, x.leaf, x.recorded_at, x.hash, x.prev_hash, x.type, e.state FROM ("
+                "SELECT i.stream_key, i.seq, i.leaf, i.recorded_at, i.hash, i.type, i.position, "
+                "LAG(i.hash) OVER (PARTITION BY i.stream_key ORDER BY i.seq) AS prev_hash, "
+                "MAX(i.seq) OVER (PARTITION BY i.stream_key) AS last_seq "
+                f"FROM {{index}} i WHERE i.stream_key IN ({_marks(keys)}) AND i.position < ?) x "
+                "JOIN {events} e ON e.{rowid} = x.position "
+                f"WHERE x.seq = 1 OR x.seq = x.last_seq OR x.type IN ({_marks(wanted)}) "
+                "ORDER BY x.stream_key, x.seq"), (*keys, position, *wanted)))
+        return rows
 
     def counts(self) -> TableCounts:
         return TableCounts(self._int("SELECT COUNT(*) FROM {events}"), self._int("SELECT COUNT(*) FROM {index}"),

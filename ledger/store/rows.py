@@ -16,6 +16,7 @@ __all__ = [
     "LeafHash",
     "LedgerBatch",
     "OffsetUpdate",
+    "PrefixRow",
     "RelationRecord",
     "StoredRecord",
     "StreamHead",
@@ -85,6 +86,20 @@ class EventRow(NamedTuple):
 class StreamHead(NamedTuple):
     seq: int
     hash: bytes
+
+
+class PrefixRow(NamedTuple):
+    """A stream's row before some position, with the hash before it in its stream and its record: what an
+    incremental audit proves against a trusted checkpoint (fields in column order)."""
+
+    stream_key: str
+    seq: int
+    leaf: int
+    recorded_at: int
+    hash: bytes
+    prev_hash: bytes | None  # None for seq 1
+    type: str
+    record: bytes
 
 
 class LeafHash(NamedTuple):

@@ -22,7 +22,7 @@ out of range, wrong length) or :class:`RootMismatchError` (well-formed, but lead
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from ledger.core.errors import ProofError, RootMismatchError
@@ -52,6 +52,7 @@ __all__ = [
     "root_plan",
     "verify_consistency",
     "verify_inclusion",
+    "verify_leaves",
 ]
 
 HASH_SIZE = 32
@@ -428,6 +429,45 @@ def verify_consistency(
         raise RootMismatchError(old_root, old_calc, f"proof leads to old root {old_calc.hex()}, not {old_root.hex()}")
     if new_calc != new_root:
         raise RootMismatchError(new_root, new_calc, f"proof leads to new root {new_calc.hex()}, not {new_root.hex()}")
+
+
+
+def verify_leaves(leaves: Mapping[int, bytes], size: int, root_hash: bytes, source: NodeSource) -> None:
+    """Check that each ``leaves[index]`` (a leaf hash) is leaf ``index`` of the tree of ``size`` leaves whose root is
+    ``root_hash``: one proof for many leaves, the sibling hashes read from ``source`` a level at a time and every
+    path recomputed up to the root. It proves what one inclusion proof per leaf would, for the nodes they do not
+    share: an auditor who trusts only ``(size, root_hash)`` learns that those leaves are the log's.
+
+    Raises:
+        ProofError: an index not below ``size`` (``proof.out_of_range``), a node missing from ``source``.
+        RootMismatchError: the leaves and the nodes lead to another root.
+    """
+    _check_size("tree size", size)
+    _check_hash("root hash", root_hash)
+    if not leaves:
+        return
+    for index, digest in leaves.items():
+        if not 0 <= index < size:
+            raise ProofError(f"leaf {index} is not in a tree of {size} leaves", code="proof.out_of_range")
+        _check_hash("leaf hash", digest)
+    plan = root_plan(size)
+    computed: dict[NodeId, bytes] = {}
+    for top, start in plan:  # each complete subtree of the root, from its leaves up
+        level_nodes = {i: d for i, d in leaves.items() if i >> top == start}
+        if not level_nodes:
+            continue
+        for level in range(top):
+            siblings = sorted({i ^ 1 for i in level_nodes} - level_nodes.keys())
+            both = dict(level_nodes)
+            if siblings:
+                both.update(zip(siblings, source.get_nodes([(level, i) for i in siblings]), strict=True))
+            level_nodes = {i >> 1: node_hash(both[i & ~1], both[i | 1]) for i in level_nodes}
+        computed[(top, start)] = level_nodes[start]
+    rest = [node for node in plan if node not in computed]
+    stored = dict(zip(rest, source.get_nodes(rest), strict=True)) if rest else {}
+    calculated = fold_range([computed[node] if node in computed else stored[node] for node in plan])
+    if calculated != root_hash:
+        raise RootMismatchError(root_hash, calculated)
 
 
 def _rfc9162_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:

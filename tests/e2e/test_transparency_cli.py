@@ -86,3 +86,20 @@ def test_checkpoint_witness_proofs_and_passport(tmp_path: Path, capsys: pytest.C
     assert code == 1 and orjson.loads(out)["error"]["code"] in ("proof.out_of_range", "witness.rollback")
     code, out, _ = cli(capsys, "verify", "--store", store, "--json")
     assert code == 0 and orjson.loads(out)["checkpoints"] == 1
+
+    # The auditor keeps the cosigned checkpoint: the store must extend it, and can be audited from it on.
+    _, out, _ = cli(capsys, "checkpoints", "--store", store, "--json")
+    (tmp_path / "held.note").write_text(orjson.loads(out)[-1]["note"])
+    anchors = ["--trust", operator, "--regulator-trust", str(tmp_path / "regulator.json"), "--witness", witness,
+               "--min-witnesses", "1"]
+    code, out, _ = cli(capsys, "verify", "--store", store, *anchors, "--checkpoint", str(tmp_path / "held.note"),
+                       "--json")
+    report = orjson.loads(out)
+    assert code == 0 and report["extends_checkpoint"] == first["size"] and report["operator_word"] == []
+    code, out, _ = cli(capsys, "verify", "--store", store, *anchors, "--since", str(tmp_path / "held.note"), "--json")
+    assert code == 0 and orjson.loads(out)["mode"] == "since" and orjson.loads(out)["events"] == 0
+    code, _, err = cli(capsys, "verify", "--store", store, "--checkpoint", str(tmp_path / "held.note"))
+    assert code == 2 and "--trust" in err
+    code, out, _ = cli(capsys, "verify", "--store", store, "--trust", operator, "--min-witnesses", "1",
+                       "--checkpoint", str(tmp_path / "held.note"), "--json")
+    assert code == 1 and orjson.loads(out)["failure"]["code"] == "note.unverified"  # no witness key to count

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from ledger.core.errors import ProofError, RootMismatchError
 from ledger.tlog import merkle as M
+from ledger.tlog.merkle import leaf_hash
 from tests.unit import merkle_reference as ref
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
@@ -382,3 +384,42 @@ def test_consistency_vectors(path: Path) -> None:
         )
     )
     assert got == v["want_err"], v["desc"]
+
+
+# --- many leaves at once ------------------------------------------------------------------------------------------
+
+
+class _Nodes:
+    def __init__(self, size: int) -> None:
+        from ledger.tlog.merkle import MerkleAppender
+
+        appender = MerkleAppender()
+        self.leaves = [leaf_hash(bytes([i % 256, i // 256])) for i in range(size)]
+        self.nodes = dict(appender.extend(self.leaves))
+        self.root = appender.root()
+
+    def get_nodes(self, ids: Any) -> list[bytes]:
+        return [self.nodes[node] for node in ids]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 13, 70, 257])
+def test_many_leaves_verify_together_and_any_wrong_one_fails(size: int) -> None:
+    from ledger.tlog.merkle import verify_leaves
+
+    tree = _Nodes(size)
+    rng = random.Random(size)
+    for count in (1, 2, size // 2 + 1, size):
+        chosen = rng.sample(range(size), min(count, size))
+        verify_leaves({i: tree.leaves[i] for i in chosen}, size, tree.root, tree)
+        wrong = {i: tree.leaves[i] for i in chosen}
+        victim = chosen[0]
+        wrong[victim] = leaf_hash(b"forged")
+        with pytest.raises(RootMismatchError):
+            verify_leaves(wrong, size, tree.root, tree)
+        if size > 1:  # a leaf claimed at another index
+            moved = {(victim + 1) % size: tree.leaves[victim]}
+            with pytest.raises(RootMismatchError):
+                verify_leaves(moved, size, tree.root, tree)
+    with pytest.raises(ProofError) as outside:
+        verify_leaves({size: tree.leaves[0]}, size, tree.root, tree)
+    assert outside.value.code == "proof.out_of_range"
