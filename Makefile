@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: demo test check bench install clean browser-deps
+.PHONY: demo test check bench install clean browser-deps schemas
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ check: $(STAMP)
 	run import-contracts $(BIN)/lint-imports --no-logo; \
 	if [ -n "$$failed" ]; then echo "make check FAILED:$$failed (details above)"; exit 1; fi; \
 	echo "make check: ruff, mypy and the import contracts pass"
+
+# The published JSON Schemas (docs/schemas/) from the event models: run after adding or changing an event type.
+schemas: $(STAMP)
+	$(BIN)/liftledger schemas --out docs/schemas
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -113,6 +113,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     json_argument(p)
     p.set_defaults(run=cmd_restore)
 
+    p = sub.add_parser("schemas", help="write the JSON Schemas of the envelope and every event payload")
+    p.add_argument("--out", default="docs/schemas", help="the directory (default: docs/schemas, where they are "
+                   "published)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files there are stale")
+    p.set_defaults(run=cmd_schemas)
+
     p = sub.add_parser("verify", help="recompute every chain, signature, rule, index row and Merkle node")
     store_argument(p)
     p.add_argument("--no-signatures", action="store_true", help="chains and Merkle log only")
@@ -390,6 +396,29 @@ def cmd_restore(args: argparse.Namespace) -> int:
     emit(args, {"store": url.display(), "backup": args.backup, "method": done.method},
          f"restored {args.backup} to {url.display()} ({done.method}); now run liftledger verify --store "
          f"{url.display()}")
+    return EXIT_OK
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from ledger.core.schema.published import published_schemas
+
+    out = Path(args.out)
+    want = published_schemas()
+    on_disk = {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in out.rglob("*.json")} \
+        if out.is_dir() else {}
+    stale = sorted(path for path in want.keys() | on_disk.keys() if want.get(path) != on_disk.get(path))
+    if args.check:
+        print_json({"directory": str(out), "stale": stale})
+        return EXIT_FAILED if stale else EXIT_OK
+    for path in stale:
+        target = out / path
+        if path not in want:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(want[path], encoding="utf-8")
+    print_json({"directory": str(out), "files": len(want), "written": [p for p in stale if p in want],
+                "removed": [p for p in stale if p not in want]})
     return EXIT_OK
 
 
