@@ -23,7 +23,15 @@ from typing import Any
 
 import orjson
 
-from benchmarks import bench_console, bench_ingest, bench_kafka, bench_projections, bench_scale, bench_transparency
+from benchmarks import (
+    bench_audit,
+    bench_console,
+    bench_ingest,
+    bench_kafka,
+    bench_projections,
+    bench_scale,
+    bench_transparency,
+)
 from benchmarks.bench_api import measure as measure_dossiers
 from benchmarks.bigstore import ensure_big_store
 from benchmarks.common import Figure, elevator_codes, workload_regulator
@@ -69,6 +77,7 @@ def _suites(scale: dict[str, Any]) -> list[tuple[str, Callable[[], list[Figure]]
         ("ingest", lambda: bench_ingest.run(*scale["ingest"])),
         ("transparency", lambda: bench_transparency.run(scale["verify"], scale["append_leaves"], scale["big"])),
         ("scale", lambda: bench_scale.run(scale["sizes"])),
+        ("audit", lambda: bench_audit.run(scale["big"])),
         ("api", lambda: _dossier_latency(scale)),
         ("projections", lambda: _renamed(bench_projections.run(*scale["projections"]), {"PJ1": "P6", "PJ2": "P6b"})),
         ("kafka", lambda: _renamed(bench_kafka.run(*scale["kafka"]), {"K1": "P7", "K2": "P7b"})),
