@@ -115,7 +115,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("trust-file", help="write the regulator trust file that pins this ledger's genesis key")
     store_argument(p)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="where to write the trust file (liftledger-regulator-trust/1)")
     p.set_defaults(run=cmd_trust_file)
 
 

@@ -79,9 +79,10 @@ def test_what_the_tutorial_says_is_refused_is_refused(done: tuple[Path, str]) ->
     assert self_registration.returncode == 1 and "role.forbidden" in self_registration.stderr
 
     passport = orjson.loads((folder / "passport.json").read_bytes())
-    record = orjson.loads(passport["events"][-1]["record"])
+    events = passport["streams"][0]["records"]
+    record = orjson.loads(events[-1]["record"])
     record["payload"]["tier"] = "quarterly"  # one visit claimed as a bigger one, its signature kept
-    passport["events"][-1]["record"] = orjson.dumps(record).decode()
+    events[-1]["record"] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
     (folder / "altered.json").write_bytes(orjson.dumps(passport))
     altered = shell(folder, 'liftledger verify-passport altered.json --trust "$(liftledger log-key)"', check=False)
     assert altered.returncode == 1 and "proof.root_mismatch" in altered.stderr
